@@ -1,0 +1,43 @@
+"""ciimage: Tencent Cloud Infinite (CI) image processing, reproduced offline.
+
+Public API (imported lazily so that `import ciimage` stays cheap):
+
+- `parse(text) -> Pipeline`, `validate(text) -> Pipeline`: the rule language.
+- `process(data, rule, ...) -> Result`, `plan(rule, width, height) -> Plan`: the executor.
+- `image_info(data)`, `exif(data)`, `image_ave(data)`, `inspect(data)`: what CI answers about an image.
+- `CIError`, `RuleError` and the other typed errors of `ciimage.errors`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ciimage.errors import CIError, RuleError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "parse": "ciimage.rules",
+    "validate": "ciimage.rules",
+    "Pipeline": "ciimage.rules.ast",
+    "process": "ciimage.imaging.process",
+    "Result": "ciimage.imaging.process",
+    "plan": "ciimage.imaging.plan",
+    "Plan": "ciimage.imaging.plan",
+    "image_info": "ciimage.info",
+    "exif": "ciimage.info",
+    "image_ave": "ciimage.info",
+    "inspect": "ciimage.info",
+}
+
+__all__ = ["CIError", "RuleError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ciimage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

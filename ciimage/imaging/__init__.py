@@ -1,0 +1,1 @@
+"""Execution: header reading, planning, backends and encoding."""

@@ -1,0 +1,1 @@
+"""What CI answers about an image: imageInfo, exif, imageAve, ImageInspect."""

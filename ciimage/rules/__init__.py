@@ -1,0 +1,1 @@
+"""The rule language: grammar, typed AST, validation and canonical form."""
