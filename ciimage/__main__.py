@@ -1,0 +1,5 @@
+import sys
+
+from ciimage.cli import main
+
+sys.exit(main())
