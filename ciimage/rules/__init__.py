@@ -19,6 +19,8 @@ from ciimage.rules.validate import validate_pipeline
 __all__ = ["Pipeline", "parse", "resolve_styles", "rule_from_query", "validate"]
 
 CACHE_SIZE = 1024
+# Far above any real rule (a URL over 16 KB is refused by COS itself); bounds the work per call.
+MAX_RULE_LENGTH = 16 * 1024
 
 
 def _parse_extracted(found: RuleText) -> Pipeline:
@@ -38,6 +40,11 @@ def _parse_extracted(found: RuleText) -> Pipeline:
 def _extract(text: str) -> RuleText:
     if not isinstance(text, str):
         raise RuleError(f"a rule must be text, got {type(text).__name__}")
+    if len(text) > MAX_RULE_LENGTH:
+        raise RuleError(
+            f"the rule is {len(text)} characters long; at most {MAX_RULE_LENGTH} are accepted",
+            position=MAX_RULE_LENGTH,
+        )
     found = extract_rule(text)
     if found is None:
         raise RuleError(

@@ -41,10 +41,14 @@ def _is_default(spec: OperationSpec, param: Param, node: Any) -> bool:
     return all(getattr(node, n) == spec.default(n) for n in names if hasattr(node, n))
 
 
-def operation_to_rule(node: Any) -> str:
+def operation_to_rule(node: Any, *, with_modifiers: bool = True) -> str:
     """Canonical text of one imageMogr2 operation or of a whole stage."""
     if isinstance(node, ast.MogrStage):
-        parts = ["imageMogr2", *(operation_to_rule(op) for op in node.operations)]
+        # A modifier applies to every operation of its kind in the stage: write it once.
+        parts, written = ["imageMogr2"], set()
+        for op in node.operations:
+            parts.append(operation_to_rule(op, with_modifiers=type(op) not in written))
+            written.add(type(op))
         parts += [_param_text(p, node) for p in MOGR_STAGE_PARAMS if getattr(node, p.attrs[0].name)]
         return "/".join(parts)
     if isinstance(node, ast.StyleRef):
@@ -55,7 +59,8 @@ def operation_to_rule(node: Any) -> str:
     if spec.context == "imageMogr2":
         main, *modifiers = spec.params
         texts = [_param_text(main, node)]
-        texts += [_param_text(p, node) for p in modifiers if not _is_default(spec, p, node)]
+        if with_modifiers:
+            texts += [_param_text(p, node) for p in modifiers if not _is_default(spec, p, node)]
         return "/".join(texts)
     head = [spec.context]
     if spec.context == VIEW and node.mode is not None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 _STAGE_START = re.compile(
-    r"(?:imageMogr2|imageView2|watermark|imageInfo|exif|imageAve|imageInspect|style)(?:/|%2F|$|=)"
+    r"(?:imageMogr2|imageView2|watermark|imageInfo|exif|imageAve|imageInspect|style)(?:/|%2F|\||$|=)"
     r"|ci-process=",
     re.IGNORECASE,
 )

@@ -88,8 +88,20 @@ def _first_position(children: list[Any]) -> int:
     return 0
 
 
+MAX_DIGITS = 10  # no documented value needs more; also keeps int() far from its digit limit
+
+
+def _int(token: Token) -> int:
+    if len(token.lstrip("-")) > MAX_DIGITS:
+        raise RuleError(
+            f"number '{token[:20]}...' is too long: at most {MAX_DIGITS} digits",
+            position=token.start_pos or 0,
+        )
+    return int(token)
+
+
 def _ints(children: list[Any]) -> list[int]:
-    return [int(c) for c in children if isinstance(c, Token) and c.type in ("INT", "SIGNED_INT")]
+    return [_int(c) for c in children if isinstance(c, Token) and c.type in ("INT", "SIGNED_INT")]
 
 
 def _offsets(children: list[Any]) -> tuple[int, int]:
@@ -146,14 +158,17 @@ class RuleTransformer(Transformer):
     cut_geometry = size_pair = int_value = signed_value = view_mode = _numbers
 
     def blur_value(self, children: list[Any]) -> Value:
-        return Value((int(children[0]), float(children[2])), _first_position(children))
+        sigma = children[2]
+        if len(sigma) > 2 * MAX_DIGITS:
+            raise RuleError(f"blur sigma '{sigma[:20]}...' is too long", position=sigma.start_pos or 0)
+        return Value((_int(children[0]), float(sigma)), _first_position(children))
 
     def quality_value(self, children: list[Any]) -> Value:
-        return Value((int(children[0]), len(children) > 1), _first_position(children))
+        return Value((_int(children[0]), len(children) > 1), _first_position(children))
 
     def size_value(self, children: list[Any]) -> Value:
         unit = 1024 * 1024 if children[1].lower() == "m" else 1024
-        return Value((int(children[0]) * unit, len(children) > 2), _first_position(children))
+        return Value((_int(children[0]) * unit, len(children) > 2), _first_position(children))
 
     def word_value(self, children: list[Any]) -> Value:
         return Value((str(children[0]),), _first_position(children))

@@ -268,7 +268,7 @@ MOGR_OPERATIONS: tuple[OperationSpec, ...] = (
     OperationSpec(
         "size-limit", MOGR, ast.SizeLimit,
         (Param("size-limit", "size_value", (
-            Attr("size", 1, 1024 * 1024 * 1024, label="size-limit"),
+            Attr("size", 1024, 1024 * 1024 * 1024, label="size-limit in bytes (1k-1024m)"),
             Attr("keep_smaller"),
         ), "<N>k or <N>m, optionally with !"),),
         "Limit the JPEG output's size in bytes.",

@@ -155,7 +155,7 @@ def _offset(value: int) -> str:
 
 
 def _write_crop(width: int | None, height: int | None, dx: int, dy: int, advanced: bool) -> str:
-    size = f"{width or ''}x{height or ''}"
+    size = f"{'' if width is None else width}x{'' if height is None else height}"
     if not advanced:
         return size
     offsets = f"{_offset(dx)}{_offset(dy)}" if (dx, dy) != (0, 0) else ""
