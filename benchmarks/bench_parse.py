@@ -1,0 +1,74 @@
+"""parse + validate over a mix of 20 typical rules, uncached and from the LRU cache.
+
+Targets (issue 2): median <= 100 us per rule uncached; <= 5 us per rule from the cache.
+Run: python -m pytest benchmarks/bench_parse.py --benchmark-only
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import ciimage
+from ciimage import rules
+
+TYPICAL_RULES = [
+    "imageMogr2/thumbnail/!50p",
+    "imageMogr2/thumbnail/640x",
+    "imageMogr2/thumbnail/x355",
+    "imageMogr2/thumbnail/640x355>",
+    "imageMogr2/thumbnail/!200x200r/crop/200x200/gravity/center",
+    "imageMogr2/thumbnail/600x600/pad/1/color/I0ZGMDAwMA",
+    "imageMogr2/cut/600x600x100x10",
+    "imageMogr2/crop/300x400/gravity/center",
+    "imageMogr2/iradius/200",
+    "imageMogr2/rotate/90/auto-orient",
+    "imageMogr2/format/webp/quality/80",
+    "imageMogr2/strip/format/jpg/size-limit/15k!",
+    "imageMogr2/blur/8x5",
+    "imageMogr2/bright/70/contrast/-50/sharpen/70",
+    "imageView2/1/w/400/h/600/q/85",
+    "imageView2/2/w/500/h/400/format/webp",
+    "imageMogr2/thumbnail/!50p|watermark/2/text/5rWL6K-V/gravity/southeast",
+    "watermark/2/text/5rWL6K-V/font/U2ltSGVpLnR0Zg/fontsize/30/fill/I0ZGMDAwMA/dissolve/50",
+    "watermark/1/image/aHR0cDovL2EtMTI1MDAwMDAwMC5jb3MuYXAtYmVpamluZy5teXFjbG91ZC5jb20vdy5wbmc/gravity/northwest/dx/10/dy/10",
+    "imageMogr2%2Fthumbnail%2F200x%2F=",
+]
+assert len(TYPICAL_RULES) == 20
+uncached_validate = rules.validate.__wrapped__
+
+
+def _validate_all(validate) -> None:
+    for rule in TYPICAL_RULES:
+        validate(rule)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm() -> None:
+    _validate_all(ciimage.validate)  # grammar built once, cache filled
+
+
+@pytest.mark.benchmark(group="parse+validate, 20 rules per round")
+def test_uncached(benchmark) -> None:
+    benchmark(_validate_all, uncached_validate)
+    per_rule = benchmark.stats.stats.median / len(TYPICAL_RULES)
+    benchmark.extra_info["median_us_per_rule"] = round(per_rule * 1e6, 2)
+
+
+@pytest.mark.benchmark(group="parse+validate, 20 rules per round")
+def test_cached(benchmark) -> None:
+    benchmark(_validate_all, ciimage.validate)
+    per_rule = benchmark.stats.stats.median / len(TYPICAL_RULES)
+    benchmark.extra_info["median_us_per_rule"] = round(per_rule * 1e6, 2)
+
+
+@pytest.mark.benchmark(group="hostile input")
+def test_100_kb_input(benchmark) -> None:
+    text = "imageMogr2/rotate/90/" * 5000
+
+    def refuse() -> None:
+        try:
+            uncached_validate(text)
+        except ciimage.CIError:
+            pass
+
+    benchmark(refuse)
