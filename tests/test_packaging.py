@@ -28,10 +28,14 @@ def test_wheel_ships_grammar_fonts_and_type_marker(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "ciimage/grammar/ci.lark" in names
     assert "ciimage/py.typed" in names
-    assert any(n.startswith("ciimage/fonts/") and n.endswith((".ttf", ".ttc", ".otf")) for n in names)
+    assert any(
+        n.startswith("ciimage/fonts/") and n.endswith((".ttf", ".ttc", ".otf")) for n in names
+    )
 
 
-def test_installed_layout_loads_the_grammar_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
+def test_installed_layout_loads_the_grammar_outside_the_checkout(
+    wheel: Path, tmp_path: Path
+) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = "import ciimage; print(ciimage.validate('imageMogr2/gravity/center/crop/3x4').to_rule())"

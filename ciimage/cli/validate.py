@@ -13,7 +13,8 @@ from ciimage.rules.jsonify import pipeline_to_json
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "validate", help="check rules and print their canonical form",
+        "validate",
+        help="check rules and print their canonical form",
         description="Check CI processing rules. Exit 0 when all are valid, 2 otherwise.",
     )
     parser.add_argument("rules", nargs="+", metavar="RULE", help="a rule, URL or query string")
@@ -25,7 +26,8 @@ def caret_report(rule: str, error: RuleError) -> str:
     """`error -60998 at column N: message`, the rule, and a caret under column N."""
     column = error.position + 1
     line = rule.replace("\n", " ")
-    return f"error {error.code} at column {column}: {error.message}\n  {line}\n  {' ' * error.position}^"
+    caret = " " * error.position + "^"
+    return f"error {error.code} at column {column}: {error.message}\n  {line}\n  {caret}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -256,7 +256,10 @@ class MogrStage:
 
 @dataclass(frozen=True)
 class ViewStage:
-    """`imageView2/<mode>/w/<W>/h/<H>/format/<F>/q/<Q>[!]/rq/<R>/lq/<L>`; mode None = format only."""
+    """`imageView2/<mode>/w/<W>/h/<H>/format/<F>/q/<Q>[!]/rq/<R>/lq/<L>`.
+
+    mode None: format and quality only (addendum ruling 11b).
+    """
 
     mode: int | None = None
     width: int | None = None

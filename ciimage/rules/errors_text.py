@@ -43,8 +43,11 @@ def describe_syntax_error(text: str, pos: int, expected: set[str]) -> RuleError:
     segments = _segments(text, stage_start, stage_end)
     if pos >= len(text) or text[pos] == "|":
         return _at_end(text, pos, segments)
-    if not segments or pos < segments[0][0] + len(segments[0][1]) and segments[0][0] <= pos and (
-        segments[0][1] not in STAGE_STARTS
+    if (
+        not segments
+        or (pos < segments[0][0] + len(segments[0][1])
+        and segments[0][0] <= pos
+        and (segments[0][1] not in STAGE_STARTS))
     ):
         word = segments[0][1] if segments else text[pos:stage_end]
         return RuleError(
@@ -83,7 +86,9 @@ def _inside_stage(text: str, pos: int, segments: list[tuple[int, str]]) -> RuleE
                 parameter="watermark",
             )
         start, word = segments[min(1, len(segments) - 1)]
-        return RuleError(f"{head} takes no parameters, got '{word}'", position=start, parameter=head)
+        return RuleError(
+            f"{head} takes no parameters, got '{word}'", position=start, parameter=head
+        )
     params = {p.key: p for p in context_params(context)}
     i = first
     while i < len(segments):
@@ -116,7 +121,9 @@ def _unknown_key(context: str, start: int, word: str, params: dict[str, Param]) 
 def _bad_value(param: Param, start: int, value: str) -> RuleError:
     help_text = SYNTAXES[param.syntax].help
     if not value:
-        return RuleError(f"{param.key} needs a value: {help_text}", position=start, parameter=param.key)
+        return RuleError(
+            f"{param.key} needs a value: {help_text}", position=start, parameter=param.key
+        )
     return RuleError(
         f"{param.key} takes {help_text}, got '{value}'", position=start, parameter=param.key
     )

@@ -21,7 +21,9 @@ _STAGE_START = re.compile(
 @dataclass(frozen=True)
 class RuleText:
     text: str
-    offsets: tuple[int, ...]  # offsets[i]: where text[i] stands in the original; one extra at the end
+    offsets: tuple[
+        int, ...
+    ]  # offsets[i]: where text[i] stands in the original; one extra at the end
     encoded: bool  # percent-decoded from an SDK query key
 
     def original_position(self, position: int) -> int:
@@ -40,13 +42,19 @@ def _decode(segment: str, base: int) -> tuple[str, tuple[int, ...]]:
             text = raw.decode("utf-8", errors="replace")
             # Multi-byte characters map to the offset of their first byte.
             chars.extend(text)
-            offsets.extend(raw_offsets[: len(text)] if len(text) == len(raw) else [raw_offsets[0]] * len(text))
+            offsets.extend(
+                raw_offsets[: len(text)] if len(text) == len(raw) else [raw_offsets[0]] * len(text)
+            )
             raw.clear()
             raw_offsets.clear()
 
     while i < len(segment):
         c = segment[i]
-        if c == "%" and i + 2 < len(segment) + 0 and re.fullmatch(r"[0-9A-Fa-f]{2}", segment[i + 1 : i + 3]):
+        if (
+            c == "%"
+            and i + 2 < len(segment) + 0
+            and re.fullmatch(r"[0-9A-Fa-f]{2}", segment[i + 1 : i + 3])
+        ):
             raw.append(int(segment[i + 1 : i + 3], 16))
             raw_offsets.append(base + i)
             i += 3

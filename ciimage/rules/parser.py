@@ -23,7 +23,6 @@ from ciimage.rules.errors_text import describe_syntax_error
 from ciimage.rules.specs import (
     CONTEXT_RULES,
     KEYED_SPECS,
-    MOGR,
     MOGR_BY_KEY,
     MOGR_MODIFIERS,
     MOGR_STAGE_PARAMS,
@@ -76,7 +75,9 @@ def _generated_productions() -> str:
 
 def grammar_text() -> str:
     base = (resource_dir("grammar") / "ci.lark").read_text(encoding="utf-8")
-    return base + "\n// ---- generated from ciimage/rules/specs.py ----\n" + _generated_productions()
+    return (
+        base + "\n// ---- generated from ciimage/rules/specs.py ----\n" + _generated_productions()
+    )
 
 
 def _first_position(children: list[Any]) -> int:
@@ -160,7 +161,9 @@ class RuleTransformer(Transformer):
     def blur_value(self, children: list[Any]) -> Value:
         sigma = children[2]
         if len(sigma) > 2 * MAX_DIGITS:
-            raise RuleError(f"blur sigma '{sigma[:20]}...' is too long", position=sigma.start_pos or 0)
+            raise RuleError(
+                f"blur sigma '{sigma[:20]}...' is too long", position=sigma.start_pos or 0
+            )
         return Value((_int(children[0]), float(sigma)), _first_position(children))
 
     def quality_value(self, children: list[Any]) -> Value:
@@ -182,7 +185,9 @@ class RuleTransformer(Transformer):
 
     def view_stage(self, children: list[Any]) -> ast.ViewStage:
         modes = [c for c in children if isinstance(c, Value)]
-        node = build_keyed_stage(KEYED_SPECS["imageView2"], _params(children), _first_position(children))
+        node = build_keyed_stage(
+            KEYED_SPECS["imageView2"], _params(children), _first_position(children)
+        )
         if not modes:
             return node
         positions = {**node.positions, "mode": modes[0].position}
@@ -190,7 +195,9 @@ class RuleTransformer(Transformer):
 
     def _keyed(context: str):  # type: ignore[misc]
         def build(self: RuleTransformer, children: list[Any]) -> Any:
-            return build_keyed_stage(KEYED_SPECS[context], _params(children), _first_position(children))
+            return build_keyed_stage(
+                KEYED_SPECS[context], _params(children), _first_position(children)
+            )
 
         return build
 
@@ -212,7 +219,9 @@ class RuleTransformer(Transformer):
 
     def style_stage(self, children: list[Any]) -> ast.StyleRef:
         name = children[1]
-        return ast.StyleRef(str(name), positions={"": _first_position(children), "name": name.start_pos})
+        return ast.StyleRef(
+            str(name), positions={"": _first_position(children), "name": name.start_pos}
+        )
 
     def start(self, children: list[Any]) -> ast.Pipeline:
         return ast.Pipeline(tuple(c for c in children if not isinstance(c, Token)))
@@ -245,17 +254,21 @@ for _context in CONTEXT_RULES:
 
 def _twice(pv: ParamValue) -> RuleError:
     return RuleError(
-        f"{pv.param.key} is given twice in one stage", position=pv.key_position, parameter=pv.param.key
+        f"{pv.param.key} is given twice in one stage",
+        position=pv.key_position,
+        parameter=pv.param.key,
     )
+
+
+@cache
+def _bool_fields(node_type: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(node_type) if isinstance(f.default, bool))
 
 
 def _flags_as_bool(node_type: type, attrs: dict[str, Any]) -> dict[str, Any]:
     """0/1 flags become bools; other values stay as written so `validate` can report them."""
-    defaults = {f.name: f.default for f in dataclasses.fields(node_type)}
-    return {
-        k: (bool(v) if isinstance(defaults.get(k), bool) and v in (0, 1) else v)
-        for k, v in attrs.items()
-    }
+    flags = _bool_fields(node_type)
+    return {k: (bool(v) if k in flags and v in (0, 1) else v) for k, v in attrs.items()}
 
 
 def build_mogr_stage(params: list[ParamValue], position: int) -> ast.MogrStage:
@@ -268,7 +281,9 @@ def build_mogr_stage(params: list[ParamValue], position: int) -> ast.MogrStage:
         key = pv.param.key
         if key in MOGR_BY_KEY:
             node_type = MOGR_BY_KEY[key].node
-            operations.append(node_type(**_flags_as_bool(node_type, pv.attrs()), positions=pv.positions()))
+            operations.append(
+                node_type(**_flags_as_bool(node_type, pv.attrs()), positions=pv.positions())
+            )
             continue
         if key in modifiers or (key in stage_keys and key in stage_positions):
             raise _twice(pv)
@@ -345,7 +360,9 @@ def expected_literals(names: set[str] | frozenset[str]) -> list[str]:
 def parse_rule_text(text: str) -> ast.Pipeline:
     """Parse an extracted rule (positions are offsets into `text`)."""
     if not text:
-        raise RuleError("the rule is empty: expected imageMogr2/..., imageView2/..., watermark/N/...")
+        raise RuleError(
+            "the rule is empty: expected imageMogr2/..., imageView2/..., watermark/N/..."
+        )
     try:
         return _lark().parse(text)
     except VisitError as exc:

@@ -43,13 +43,19 @@ def _geometries() -> st.SearchStrategy[ast.ThumbnailGeometry]:
     side = st.integers(1, 9999)
     percent = st.integers(1, 1000)
     return st.one_of(
-        st.builds(ast.ThumbnailGeometry, st.sampled_from([k.SCALE, k.SCALE_WIDTH, k.SCALE_HEIGHT]),
-                  percent=percent),
+        st.builds(
+            ast.ThumbnailGeometry,
+            st.sampled_from([k.SCALE, k.SCALE_WIDTH, k.SCALE_HEIGHT]),
+            percent=percent,
+        ),
         st.builds(ast.ThumbnailGeometry, st.just(k.WIDTH), width=side),
         st.builds(ast.ThumbnailGeometry, st.just(k.HEIGHT), height=side),
-        st.builds(ast.ThumbnailGeometry,
-                  st.sampled_from([k.FIT, k.COVER, k.SHRINK, k.ENLARGE, k.EXACT]),
-                  width=side, height=side),
+        st.builds(
+            ast.ThumbnailGeometry,
+            st.sampled_from([k.FIT, k.COVER, k.SHRINK, k.ENLARGE, k.EXACT]),
+            width=side,
+            height=side,
+        ),
         st.builds(ast.ThumbnailGeometry, st.just(k.AREA), area=st.integers(1, 9999 * 9999)),
     )
 
@@ -59,7 +65,9 @@ def _crop_values(draw: st.DrawFn) -> dict[str, Any]:
     side = st.integers(1, 30000)
     width, height = draw(st.sampled_from([(True, False), (False, True), (True, True)]))
     advanced = draw(st.booleans())
-    dx, dy = (draw(st.integers(-30000, 30000)), draw(st.integers(-30000, 30000))) if advanced else (0, 0)
+    dx, dy = (
+        (draw(st.integers(-30000, 30000)), draw(st.integers(-30000, 30000))) if advanced else (0, 0)
+    )
     return {
         "width": draw(side) if width else None,
         "height": draw(side) if height else None,
@@ -88,8 +96,10 @@ def _param_values(param: Param) -> st.SearchStrategy[dict[str, Any]]:
     if param.syntax == "blur_value":
         return st.fixed_dictionaries({"radius": st.integers(1, 50), "sigma": _sigmas})
     if param.syntax == "size_value":
-        sizes = st.one_of(st.integers(1, 10**6).map(lambda k: k * 1024),
-                          st.integers(1, 1024).map(lambda m: m * 1024 * 1024))
+        sizes = st.one_of(
+            st.integers(1, 10**6).map(lambda k: k * 1024),
+            st.integers(1, 1024).map(lambda m: m * 1024 * 1024),
+        )
         return st.fixed_dictionaries({"size": sizes, "keep_smaller": st.booleans()})
     values: dict[str, st.SearchStrategy[Any]] = {}
     for attr in param.attrs:
@@ -127,7 +137,9 @@ def _repair(node: Any) -> Any:
         node = dataclasses.replace(node, spcent=250)
     if isinstance(node, ast.BlindWatermark | ast.BlindWatermarkExtract):
         if node.type in (1, 2) and node.image is None:
-            node = dataclasses.replace(node, image="http://a-1250000000.cos.ap-beijing.myqcloud.com/w.png")
+            node = dataclasses.replace(
+                node, image="http://a-1250000000.cos.ap-beijing.myqcloud.com/w.png"
+            )
         if isinstance(node, ast.BlindWatermark) and node.type == 3 and node.text is None:
             node = dataclasses.replace(node, text="blind")
     return node

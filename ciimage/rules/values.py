@@ -60,7 +60,9 @@ def b64decode(raw: str, pos: int, key: str) -> bytes:
     """URL-safe base64 with or without `=` padding (addendum ruling 5)."""
     body = raw.rstrip("=")
     if len(body) % 4 == 1:
-        raise RuleError(f"{key} is not valid base64 (length {len(body)})", position=pos, parameter=key)
+        raise RuleError(
+            f"{key} is not valid base64 (length {len(body)})", position=pos, parameter=key
+        )
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError) as exc:
@@ -88,7 +90,9 @@ def _color(raw: str, pos: int, key: str) -> tuple[Any, ...]:
     decoded = b64decode(raw, pos, key).decode("latin-1")
     if not _COLOR.fullmatch(decoded):
         raise RuleError(
-            f"{key} must be base64 of a colour #RRGGBB, got '{decoded}'", position=pos, parameter=key
+            f"{key} must be base64 of a colour #RRGGBB, got '{decoded}'",
+            position=pos,
+            parameter=key,
         )
     return (decoded.upper(),)
 
@@ -171,8 +175,9 @@ def _write_size(size: int, keep_smaller: bool) -> str:
 SYNTAXES: dict[str, Syntax] = {
     "": Syntax("", lambda: "", "no value"),
     "thumbnail_geometry": Syntax(
-        "thumbnail_geometry", _write_geometry, "!50p !50px !x50p 200x x200 200x100 200x100> "
-        "200x100< !200x100r 200x100! or 40000@"
+        "thumbnail_geometry",
+        _write_geometry,
+        "!50p !50px !x50p 200x x200 200x100 200x100> 200x100< !200x100r 200x100! or 40000@",
     ),
     "crop_geometry": Syntax("crop_geometry", _write_crop, "Wx, xH, WxH or !WxHaDXaDY"),
     "cut_geometry": Syntax(

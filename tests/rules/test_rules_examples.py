@@ -48,7 +48,10 @@ SPEC_EXAMPLES = [
         f"imageMogr2/thumbnail/600x600/pad/1/color/{b64('#3D3D3D')}",
         mogr(ast.Thumbnail(ast.ThumbnailGeometry(GK.FIT, width=600, height=600), True, "#3D3D3D")),
     ),
-    ("imageMogr2/thumbnail/!50p/ignore-error/1", mogr(thumb(GK.SCALE, percent=50), ignore_error=True)),
+    (
+        "imageMogr2/thumbnail/!50p/ignore-error/1",
+        mogr(thumb(GK.SCALE, percent=50), ignore_error=True),
+    ),
     # Cropping (178-464): samples 1-5.
     ("imageMogr2/cut/600x600x100x10", mogr(ast.Cut(600, 600, 100, 10))),
     ("imageMogr2/crop/300x400/gravity/center", mogr(ast.Crop(300, 400, ast.Gravity.CENTER))),
@@ -84,7 +87,10 @@ SPEC_EXAMPLES = [
     ("imageMogr2/sharpen/70", mogr(ast.Sharpen(70))),
     ("imageMogr2/grayscale/1", mogr(ast.Grayscale(True))),
     # Image watermark (1670-1879): example 1, example 2 (tiled, 45 degrees, 40 % opacity), scatype.
-    (f"watermark/1/image/{b64(WM_URL)}/gravity/southeast", ast.Pipeline((ast.ImageWatermark(WM_URL),))),
+    (
+        f"watermark/1/image/{b64(WM_URL)}/gravity/southeast",
+        ast.Pipeline((ast.ImageWatermark(WM_URL),)),
+    ),
     (
         f"watermark/1/image/{b64(WM_URL)}/batch/1/degree/45/dissolve/40",
         ast.Pipeline((ast.ImageWatermark(WM_URL, batch=True, degree=45, dissolve=40),)),
@@ -101,10 +107,22 @@ SPEC_EXAMPLES = [
     (
         "watermark/2/text/5rWL6K-V5paH5a2X5rC05Y2w/fill/IzNEM0QzRA/fontsize/20/dissolve/50"
         "/gravity/northeast/dx/20/dy/20/batch/1/degree/45/shadow/50",
-        ast.Pipeline((ast.TextWatermark(
-            "测试文字水印", fill="#3D3D3D", fontsize=20, dissolve=50,
-            gravity=ast.Gravity.NORTHEAST, dx=20, dy=20, batch=True, degree=45, shadow=50,
-        ),)),
+        ast.Pipeline(
+            (
+                ast.TextWatermark(
+                    "测试文字水印",
+                    fill="#3D3D3D",
+                    fontsize=20,
+                    dissolve=50,
+                    gravity=ast.Gravity.NORTHEAST,
+                    dx=20,
+                    dy=20,
+                    batch=True,
+                    degree=45,
+                    shadow=50,
+                ),
+            )
+        ),
     ),
     (
         f"watermark/2/text/{b64('CI')}/font/{b64('SimHei.ttf')}/spacing/20",
@@ -121,8 +139,10 @@ SPEC_EXAMPLES = [
     ("imageView2/2/w/500/h/400", ast.Pipeline((ast.ViewStage(2, 500, 400),))),
     ("imageView2/3/w/500/h/400", ast.Pipeline((ast.ViewStage(3, 500, 400),))),
     ("imageView2/4/w/500", ast.Pipeline((ast.ViewStage(4, 500),))),
-    ("imageView2/5/h/400/format/webp/rq/80/lq/60",
-     ast.Pipeline((ast.ViewStage(5, None, 400, "webp", rquality=80, lquality=60),))),
+    (
+        "imageView2/5/h/400/format/webp/rq/80/lq/60",
+        ast.Pipeline((ast.ViewStage(5, None, 400, "webp", rquality=80, lquality=60),)),
+    ),
     # Pipeline (2617-2688): scale to 50 %, then a text watermark at the bottom right.
     (
         "imageMogr2/thumbnail/!50p|watermark/2/text/5rWL6K-V/gravity/southeast",
@@ -140,12 +160,18 @@ SPEC_EXAMPLES = [
         f"watermark/3/type/1/image/{b64(WM_URL)}",
         ast.Pipeline((ast.BlindWatermark(1, image=WM_URL),)),
     ),
-    (f"watermark/3/type/3/text/{b64('blind')}", ast.Pipeline((ast.BlindWatermark(3, text="blind"),))),
+    (
+        f"watermark/3/type/3/text/{b64('blind')}",
+        ast.Pipeline((ast.BlindWatermark(3, text="blind"),)),
+    ),
     (
         f"watermark/3/type/2/image/{b64(WM_URL)}/level/3",
         ast.Pipeline((ast.BlindWatermark(2, image=WM_URL, level=3),)),
     ),
-    (f"watermark/4/type/2/image/{b64(WM_URL)}", ast.Pipeline((ast.BlindWatermarkExtract(2, WM_URL),))),
+    (
+        f"watermark/4/type/2/image/{b64(WM_URL)}",
+        ast.Pipeline((ast.BlindWatermarkExtract(2, WM_URL),)),
+    ),
     ("watermark/4/type/3", ast.Pipeline((ast.BlindWatermarkExtract(3),))),
     # Abnormal image detection (5039-).
     ("ci-process=ImageInspect", ast.Pipeline((ast.ImageInspect(),))),
@@ -182,19 +208,27 @@ ADDENDUM_FORMS = [
     ("imageMogr2/gravity/center/crop/300x400", mogr(ast.Crop(300, 400, ast.Gravity.CENTER))),
     # Ruling 4: gravity is case-insensitive.
     ("imageMogr2/crop/300x400/gravity/SouthEast", mogr(ast.Crop(300, 400, ast.Gravity.SOUTHEAST))),
-    (f"watermark/2/text/{b64('a')}/gravity/NorthWest",
-     ast.Pipeline((ast.TextWatermark("a", gravity=ast.Gravity.NORTHWEST),))),
+    (
+        f"watermark/2/text/{b64('a')}/gravity/NorthWest",
+        ast.Pipeline((ast.TextWatermark("a", gravity=ast.Gravity.NORTHWEST),)),
+    ),
     # Ruling 5: base64 with or without padding.
     ("watermark/2/text/YWI=", ast.Pipeline((ast.TextWatermark("ab"),))),
     ("watermark/2/text/YWI", ast.Pipeline((ast.TextWatermark("ab"),))),
-    (f"watermark/2/text/YQ/font/{b64('simhei.TTF')}", ast.Pipeline((ast.TextWatermark("a", font="SimHei.ttf"),))),
+    (
+        f"watermark/2/text/YQ/font/{b64('simhei.TTF')}",
+        ast.Pipeline((ast.TextWatermark("a", font="SimHei.ttf"),)),
+    ),
     # Ruling 8: advanced crop with and without offsets, and WxHr.
     ("imageMogr2/crop/!300x400a10a10", mogr(ast.Crop(300, 400, dx=10, dy=10, advanced=True))),
     ("imageMogr2/crop/!300x400-10a20", mogr(ast.Crop(300, 400, dx=-10, dy=20, advanced=True))),
     ("imageMogr2/crop/!300x400", mogr(ast.Crop(300, 400, advanced=True))),
     ("imageMogr2/thumbnail/300x400r", mogr(thumb(GK.COVER, width=300, height=400))),
     # Ruling 8b: keys in any order inside imageView2 and watermark stages.
-    (f"watermark/2/gravity/north/text/{b64('a')}", ast.Pipeline((ast.TextWatermark("a", gravity=ast.Gravity.NORTH),))),
+    (
+        f"watermark/2/gravity/north/text/{b64('a')}",
+        ast.Pipeline((ast.TextWatermark("a", gravity=ast.Gravity.NORTH),)),
+    ),
     ("imageView2/2/h/400/w/500", ast.Pipeline((ast.ViewStage(2, 500, 400),))),
     # Ruling 8c: ignore-error/0.
     ("imageMogr2/rotate/90/ignore-error/0", mogr(ast.Rotate(90))),
@@ -202,12 +236,16 @@ ADDENDUM_FORMS = [
     ("imageView2/format/png", ast.Pipeline((ast.ViewStage(format="png"),))),
     ("imageView2/q/90!", ast.Pipeline((ast.ViewStage(quality=90, quality_force=True),))),
     # Ruling 20: tencentcos.cn and pic hosts.
-    (f"watermark/1/image/{b64('http://b-1250000000.pic.ap-x.tencentcos.cn/w.png')}",
-     ast.Pipeline((ast.ImageWatermark("http://b-1250000000.pic.ap-x.tencentcos.cn/w.png"),))),
+    (
+        f"watermark/1/image/{b64('http://b-1250000000.pic.ap-x.tencentcos.cn/w.png')}",
+        ast.Pipeline((ast.ImageWatermark("http://b-1250000000.pic.ap-x.tencentcos.cn/w.png"),)),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "expected"), ADDENDUM_FORMS, ids=[r[:60] for r, _ in ADDENDUM_FORMS])
+@pytest.mark.parametrize(
+    ("rule", "expected"), ADDENDUM_FORMS, ids=[r[:60] for r, _ in ADDENDUM_FORMS]
+)
 def test_addendum_form_parses_to_intended_nodes(rule: str, expected: ast.Pipeline) -> None:
     assert ciimage.validate(rule) == expected
 

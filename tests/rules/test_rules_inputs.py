@@ -39,14 +39,14 @@ def test_error_points_at_the_offending_text(text: str, column_text: str, message
     error = caught.value
     assert error.code == -60998 and error.http_status == 400
     assert message in error.message
-    assert text[error.position:].startswith(column_text)
+    assert text[error.position :].startswith(column_text)
 
 
 def test_sdk_encoded_position_maps_back_to_the_encoded_text() -> None:
     text = "imageMogr2%2Fblur%2F80x3%2F="
     with pytest.raises(ciimage.RuleError) as caught:
         ciimage.validate(text)
-    assert text[caught.value.position:].startswith("80x3")
+    assert text[caught.value.position :].startswith("80x3")
 
 
 def test_rule_from_query_finds_the_rule_or_nothing() -> None:
@@ -69,7 +69,10 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_validate_prints_canonical_form_and_exits_zero() -> None:
     done = _cli("validate", "imageMogr2/gravity/Center/crop/300x400/", "imageView2/2/h/400/w/500")
     assert done.returncode == 0
-    assert done.stdout.splitlines() == ["imageMogr2/crop/300x400/gravity/center", "imageView2/2/w/500/h/400"]
+    assert done.stdout.splitlines() == [
+        "imageMogr2/crop/300x400/gravity/center",
+        "imageView2/2/w/500/h/400",
+    ]
 
 
 def test_cli_validate_shows_a_caret_under_the_column_and_exits_two() -> None:
@@ -89,6 +92,11 @@ def test_cli_validate_json_prints_the_ast() -> None:
     done = _cli("validate", "--json", "imageMogr2/crop/300x400/gravity/center")
     data = json.loads(done.stdout)
     assert data["stages"][0]["operations"][0] == {
-        "type": "Crop", "width": 300, "height": 400, "gravity": "center",
-        "dx": 0, "dy": 0, "advanced": False,
+        "type": "Crop",
+        "width": 300,
+        "height": 400,
+        "gravity": "center",
+        "dx": 0,
+        "dy": 0,
+        "advanced": False,
     }

@@ -92,8 +92,9 @@ def _node_with(spec_name: str, attr: str, value: Any) -> ast.Pipeline:
 CASES = _cases()
 
 
-@pytest.mark.parametrize(("spec", "key", "attr", "value", "ok"), CASES,
-                         ids=[f"{c[0]}.{c[2]}={c[3]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("spec", "key", "attr", "value", "ok"), CASES, ids=[f"{c[0]}.{c[2]}={c[3]}" for c in CASES]
+)
 def test_bound(spec: str, key: str, attr: str, value: Any, ok: bool) -> None:
     rule = _node_with(spec, attr, value).to_rule()
     if ok:
@@ -105,9 +106,9 @@ def test_bound(spec: str, key: str, attr: str, value: Any, ok: bool) -> None:
     assert caught.value.code == -60998
     assert caught.value.parameter == key
     # The error points at the parameter's value (or key) inside the rule.
-    assert rule[caught.value.position:].startswith((key, str(value).lstrip("-"), "-", str(value)[:1])) or (
-        caught.value.position > 0
-    )
+    assert rule[caught.value.position :].startswith(
+        (key, str(value).lstrip("-"), "-", str(value)[:1])
+    ) or (caught.value.position > 0)
 
 
 def test_every_numeric_parameter_is_covered() -> None:

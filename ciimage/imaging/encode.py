@@ -1,0 +1,397 @@
+"""Write the processed pixels as the output file CI would return.
+
+Both backends follow the same steps: choose the metadata to keep, make the pixels fit the format
+(alpha flattened on white where the format has none, 8-bit where the format needs it), encode, then
+apply `size-limit` (ruling 17). BMP always goes through Pillow (libvips has no BMP saver here) and
+HEIF through pillow-heif (its wheel carries an HEVC encoder; libvips' only has AV1). Whatever
+happens, the result is a whole file in memory, never a partial one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from ciimage.errors import CIError, ImageError, UnsupportedFormatError
+from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
+from ciimage.imaging.metadata import (
+    NO_METADATA,
+    Metadata,
+    reset_orientation,
+    with_jpeg_comment,
+)
+from ciimage.imaging.output import OPAQUE_FORMATS, OutputSettings, normalise_format
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyvips
+    from PIL import Image as PILImage
+
+WHITE = 255
+# Fields libvips copies from the input that the output's metadata must not inherit unasked.
+_VIPS_METADATA_PREFIXES = ("exif-", "iptc-", "xmp-", "icc-", "png-comment-", "gif-comment")
+_VIPS_METADATA_FIELDS = frozenset({"orientation", "jpeg-comment", "gif-comment"})
+# libvips and libjpeg-turbo subsample chroma below quality 90 and keep it full from 90 up;
+# Pillow is told the same so both backends give the same pixels.
+_FULL_CHROMA_FROM_QUALITY = 90
+_PNG_COMPRESSION = 6
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    format: str
+    quality: int | None
+
+
+# ---- shared decisions ----
+
+
+def kept_metadata(
+    settings: OutputSettings, metadata: Metadata, orientation_applied: bool
+) -> Metadata:
+    """What the output carries: nothing under `strip`; otherwise the input's, with orientation
+    reset when auto-orient already turned the pixels (so viewers do not turn them twice)."""
+    if settings.strip:
+        return NO_METADATA
+    if not orientation_applied or metadata.exif is None:
+        return metadata
+    return replace(metadata, exif=reset_orientation(metadata.exif), orientation=1)
+
+
+def _limit_size(encode_at: Callable[[int], bytes], quality: int, limit: int) -> tuple[bytes, int]:
+    """Ruling 17: the highest quality not above `quality` whose file fits `limit` bytes.
+
+    File size grows with quality, so a bisection finds it in at most eight encodes. When even
+    quality 1 does not fit, the smallest file tried (quality 1) is as close as the rule can get.
+    """
+    data = encode_at(quality)
+    if len(data) <= limit:
+        return data, quality
+    smallest = (data, quality)
+    best: tuple[bytes, int] | None = None
+    low, high = 1, quality - 1
+    while low <= high:
+        middle = (low + high) // 2
+        attempt = encode_at(middle)
+        if len(attempt) <= limit:
+            best = (attempt, middle)
+            low = middle + 1
+        else:
+            smallest = min(smallest, (attempt, middle), key=lambda found: len(found[0]))
+            high = middle - 1
+    return best if best is not None else smallest
+
+
+@contextmanager
+def _codec_errors(fmt: str) -> Iterator[None]:
+    """Report a library failure as a CIError, never a traceback. libvips evaluates lazily, so a
+    damaged input may first fail here, while its pixels are being written."""
+    try:
+        yield
+    except CIError:
+        raise
+    except Exception as error:  # pyvips.Error, OSError, ValueError from the codecs
+        # pyvips puts "unable to call X" first and the codec's own words in `detail`.
+        text = getattr(error, "detail", None) or str(error)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        reason = lines[0] if lines else type(error).__name__
+        raise ImageError(f"image cannot be decoded or written as {fmt}: {reason}") from error
+
+
+def _finish(
+    settings: OutputSettings,
+    encoder: Callable[[int | None], bytes],
+    *,
+    kept: Metadata,
+    source: bytes,
+    source_format: str,
+) -> Encoded:
+    comment = kept.comment
+    if settings.format == "jpg" and comment:
+
+        def encode_at(quality: int | None) -> bytes:
+            return with_jpeg_comment(encoder(quality), comment)
+    else:
+        encode_at = encoder
+    quality = settings.quality
+    if settings.size_limit is None or quality is None:
+        return Encoded(encode_at(quality), settings.format, quality)
+    data, quality = _limit_size(encode_at, quality, settings.size_limit)
+    if settings.keep_smaller and source and len(data) >= len(source):
+        fmt = normalise_format(source_format)
+        return Encoded(source, fmt, estimate_jpeg_quality(source) if fmt == "jpg" else None)
+    return Encoded(data, settings.format, quality)
+
+
+# ---- svgc: optimise the SVG source itself ----
+
+_SVG_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_SVG_METADATA = re.compile(rb"<metadata\b.*?</metadata>|<metadata\b[^>]*/>", re.DOTALL)
+_SVG_NEWLINE_RUN = re.compile(rb"[ \t]*\r?\n\s*")
+
+
+def compress_svg(source: bytes) -> Encoded:
+    """`format/svgc` (ruling 16): the same SVG without comments, `<metadata>` or indentation.
+
+    Line breaks become single spaces, which SVG's default whitespace handling renders the same;
+    a document that asks for `xml:space="preserve"` keeps its whitespace.
+    """
+    text = _SVG_METADATA.sub(b"", _SVG_COMMENT.sub(b"", source))
+    if b'xml:space="preserve"' not in text:
+        text = _SVG_NEWLINE_RUN.sub(b" ", text).strip()
+    return Encoded(text, "svgc", None)
+
+
+# ---- libvips ----
+
+
+def _vips_without_metadata(image: pyvips.Image) -> pyvips.Image:
+    image = image.copy()
+    for name in image.get_fields():
+        if name in _VIPS_METADATA_FIELDS or name.startswith(_VIPS_METADATA_PREFIXES):
+            image.remove(name)
+    return image
+
+
+def _vips_with_metadata(image: pyvips.Image, kept: Metadata) -> pyvips.Image:
+    import pyvips
+
+    image = _vips_without_metadata(image)
+    if kept.exif:
+        image.set_type(pyvips.GValue.blob_type, "exif-data", kept.exif)
+        # libvips rewrites the EXIF orientation from this field when it saves.
+        image.set_type(pyvips.GValue.gint_type, "orientation", kept.orientation)
+    if kept.icc:
+        image.set_type(pyvips.GValue.blob_type, "icc-profile-data", kept.icc)
+    if kept.xmp:
+        image.set_type(pyvips.GValue.blob_type, "xmp-data", kept.xmp)
+    return image
+
+
+def _vips_keep_flags(kept: Metadata) -> int:
+    # Naming only what is there: with EXIF kept but absent, libvips would write an EXIF block of
+    # its own (resolution, size) into a file that had none.
+    import pyvips
+
+    keep = pyvips.ForeignKeep.NONE
+    if kept.exif:
+        keep |= pyvips.ForeignKeep.EXIF
+    if kept.icc:
+        keep |= pyvips.ForeignKeep.ICC
+    if kept.xmp:
+        keep |= pyvips.ForeignKeep.XMP
+    return keep
+
+
+def _vips_pixels_for(image: pyvips.Image, fmt: str) -> pyvips.Image:
+    """Pixels the saver for `fmt` takes: sRGB or grey, 8-bit (16-bit kept for PNG), alpha on white
+    for formats without alpha."""
+    wide_ok = fmt == "png"
+    # Arrays turned into images are labelled by band count alone (a 16-bit RGB as "srgb").
+    if image.interpretation in ("multiband", "srgb", "b-w", "rgb16", "grey16"):
+        grey = image.bands <= 2
+        if image.format == "ushort":
+            image = image.copy(interpretation="grey16" if grey else "rgb16")
+        elif image.format == "uchar":
+            image = image.copy(interpretation="b-w" if grey else "srgb")
+    interpretation = image.interpretation
+    if interpretation == "cmyk" and fmt == "jpg" and not image.hasalpha():
+        return image  # JPEG stores CMYK as it is
+    if interpretation not in ("srgb", "b-w") and not (
+        wide_ok and interpretation in ("rgb16", "grey16")
+    ):
+        image = image.colourspace("b-w" if interpretation in ("b-w", "grey16") else "srgb")
+    if fmt in OPAQUE_FORMATS and image.hasalpha():
+        ceiling = 65535 if image.format == "ushort" else WHITE
+        image = image.flatten(background=[ceiling] * (image.bands - 1), max_alpha=ceiling)
+    if image.format != "uchar" and not (wide_ok and image.format == "ushort"):
+        image = image.cast("uchar")
+    return image
+
+
+def _first_frame(image: pyvips.Image) -> pyvips.Image:
+    """Animated output is a later issue: a multi-page image is written as its first frame."""
+    if "page-height" not in image.get_fields():
+        return image
+    page_height = int(image.get("page-height"))
+    if 0 < page_height < image.height:
+        image = image.crop(0, 0, image.width, page_height)
+    return image
+
+
+def _vips_to_pillow(image: pyvips.Image) -> PILImage.Image:
+    from PIL import Image
+
+    array: np.ndarray = image.numpy()
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    return Image.fromarray(array)
+
+
+def encode_vips(
+    image: pyvips.Image,
+    settings: OutputSettings,
+    *,
+    metadata: Metadata,
+    source: bytes,
+    source_format: str,
+    orientation_applied: bool,
+) -> Encoded:
+    """Encode a libvips image as `settings` say (see the module docstring)."""
+    fmt = settings.format
+    if fmt == "svgc":
+        return compress_svg(source)
+    kept = kept_metadata(settings, metadata, orientation_applied)
+    with _codec_errors(fmt):
+        image = _first_frame(image)
+        if fmt in ("bmp", "heif"):
+            pixels = _vips_to_pillow(_vips_pixels_for(image, fmt))
+            return encode_pillow(
+                pixels,
+                settings,
+                metadata=kept,
+                source=source,
+                source_format=source_format,
+                orientation_applied=False,
+            )
+        prepared = _vips_with_metadata(_vips_pixels_for(image, fmt), kept)
+        if settings.size_limit is not None:
+            # The size-limit loop encodes more than once; a sequential pipeline reads only once.
+            prepared = prepared.copy_memory()
+    keep = _vips_keep_flags(kept)
+
+    def encode_at(quality: int | None) -> bytes:
+        options: dict[str, Any] = {"keep": keep}
+        if quality is not None:
+            options["Q"] = quality
+        if fmt == "jpg":
+            return prepared.jpegsave_buffer(interlace=settings.interlace, **options)
+        if fmt == "png":
+            return prepared.pngsave_buffer(compression=_PNG_COMPRESSION, **options)
+        if fmt == "webp":
+            return prepared.webpsave_buffer(**options)
+        if fmt == "gif":
+            return prepared.gifsave_buffer(**options)
+        if fmt == "avif":
+            return prepared.heifsave_buffer(compression="av1", **options)
+        raise UnsupportedFormatError(f"cannot write format {fmt!r}")
+
+    with _codec_errors(fmt):
+        return _finish(
+            settings, encode_at, kept=kept, source=source, source_format=source_format
+        )
+
+
+# ---- Pillow ----
+
+
+def _pillow_pixels_for(image: PILImage.Image, fmt: str) -> PILImage.Image:
+    """Modes the Pillow savers take; alpha flattened on white for formats without it."""
+    from PIL import Image
+
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        image = image.point(lambda value: value / 256).convert("L")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode == "CMYK" and fmt != "jpg":
+        image = image.convert("RGB")
+    if image.mode == "1":
+        image = image.convert("L")
+    elif image.mode not in ("L", "RGB", "RGBA", "CMYK"):
+        image = image.convert("RGBA" if image.mode in ("LA", "PA", "RGBa", "La") else "RGB")
+    if fmt in OPAQUE_FORMATS and image.mode == "RGBA":
+        white = Image.new("RGB", image.size, (WHITE, WHITE, WHITE))
+        white.paste(image, mask=image.getchannel("A"))
+        image = white
+    if fmt in ("webp", "heif", "avif") and image.mode == "L":
+        image = image.convert("RGB")
+    return image
+
+
+def _encode_heif(image: PILImage.Image, quality: int | None, kept: Metadata) -> bytes:
+    try:
+        import pillow_heif
+    except ImportError as error:
+        raise UnsupportedFormatError(
+            "format/heif needs the pillow-heif package (HEVC encoder), which is not installed"
+        ) from error
+    heif_file = pillow_heif.from_pillow(image)
+    heif_file.info.pop("icc_profile", None)
+    if kept.icc:
+        heif_file.info["icc_profile"] = kept.icc
+    buffer = io.BytesIO()
+    quality_option = {} if quality is None else {"quality": quality}
+    heif_file.save(buffer, exif=kept.exif, xmp=kept.xmp, **quality_option)
+    return buffer.getvalue()
+
+
+def _pillow_metadata_options(fmt: str, kept: Metadata) -> dict[str, Any]:
+    # Every key is given even when empty: some Pillow savers fall back to `image.info` otherwise.
+    if fmt in ("jpg", "webp", "avif"):
+        return {"exif": kept.exif or b"", "icc_profile": kept.icc, "xmp": kept.xmp or b""}
+    if fmt == "png":
+        from PIL import PngImagePlugin
+
+        text = PngImagePlugin.PngInfo()
+        if kept.xmp:
+            text.add_itxt("XML:com.adobe.xmp", kept.xmp.decode("utf-8", "replace"), zip=False)
+        return {"exif": kept.exif or b"", "icc_profile": kept.icc, "pnginfo": text}
+    return {}
+
+
+def encode_pillow(
+    image: PILImage.Image,
+    settings: OutputSettings,
+    *,
+    metadata: Metadata,
+    source: bytes,
+    source_format: str,
+    orientation_applied: bool,
+) -> Encoded:
+    """Encode a Pillow image as `settings` say (see the module docstring)."""
+    fmt = settings.format
+    if fmt == "svgc":
+        return compress_svg(source)
+    kept = kept_metadata(settings, metadata, orientation_applied)
+    with _codec_errors(fmt):
+        pixels = _pillow_pixels_for(image, fmt)
+    metadata_options = _pillow_metadata_options(fmt, kept)
+
+    def encode_at(quality: int | None) -> bytes:
+        if fmt == "heif":
+            return _encode_heif(pixels, quality, kept)
+        buffer = io.BytesIO()
+        quality_option = {} if quality is None else {"quality": quality}
+        if fmt == "jpg":
+            full_chroma = quality is not None and quality >= _FULL_CHROMA_FROM_QUALITY
+            pixels.save(
+                buffer,
+                "JPEG",
+                progressive=settings.interlace,
+                subsampling="4:4:4" if full_chroma else "4:2:0",
+                **quality_option,
+                **metadata_options,
+            )
+        elif fmt == "png":
+            pixels.save(buffer, "PNG", compress_level=_PNG_COMPRESSION, **metadata_options)
+        elif fmt == "webp":
+            pixels.save(buffer, "WEBP", **quality_option, **metadata_options)
+        elif fmt == "avif":
+            pixels.save(buffer, "AVIF", **quality_option, **metadata_options)
+        elif fmt == "gif":
+            pixels.save(buffer, "GIF")
+        elif fmt == "bmp":
+            pixels.save(buffer, "BMP")
+        else:
+            raise UnsupportedFormatError(f"cannot write format {fmt!r}")
+        return buffer.getvalue()
+
+    with _codec_errors(fmt):
+        return _finish(
+            settings, encode_at, kept=kept, source=source, source_format=source_format
+        )
