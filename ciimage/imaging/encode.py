@@ -282,9 +282,7 @@ def encode_vips(
         raise UnsupportedFormatError(f"cannot write format {fmt!r}")
 
     with _codec_errors(fmt):
-        return _finish(
-            settings, encode_at, kept=kept, source=source, source_format=source_format
-        )
+        return _finish(settings, encode_at, kept=kept, source=source, source_format=source_format)
 
 
 # ---- Pillow ----
@@ -392,6 +390,4 @@ def encode_pillow(
         return buffer.getvalue()
 
     with _codec_errors(fmt):
-        return _finish(
-            settings, encode_at, kept=kept, source=source, source_format=source_format
-        )
+        return _finish(settings, encode_at, kept=kept, source=source, source_format=source_format)

@@ -67,9 +67,7 @@ def _scale(table: tuple[int, ...], quality: int) -> tuple[int, ...]:
 @cache
 def _references() -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
     """(luma, chroma) tables for quality 1..100, index 0 being quality 1."""
-    return tuple(
-        (_scale(_STANDARD_LUMA, q), _scale(_STANDARD_CHROMA, q)) for q in range(1, 101)
-    )
+    return tuple((_scale(_STANDARD_LUMA, q), _scale(_STANDARD_CHROMA, q)) for q in range(1, 101))
 
 
 def read_quant_tables(data: bytes) -> dict[int, tuple[int, ...]]:
