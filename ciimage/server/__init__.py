@@ -1,1 +1,16 @@
-"""The local COS + CI server."""
+"""The local COS + CI server behind `ciimage serve`.
+
+`create_app(ServerConfig(root=...))` builds the Starlette application; `ciimage.cli.serve` runs
+it under uvicorn. The pieces, one job each: `hosts` (which bucket a request is for), `signature`
+(COS v5 request signatures), `storage` (buckets as folders, atomic writes), `styles` (per-bucket
+styles), `picops` (the Pic-Operations header), `gate` (bounded processing work), `engine` (the
+rule and image pipeline the rest of ciimage provides), `cosxml` (COS XML bodies) and the route
+modules `objects`, `processing` and `style_routes`, joined by `app`.
+"""
+
+from __future__ import annotations
+
+from ciimage.server.app import create_app
+from ciimage.server.config import ServerConfig
+
+__all__ = ["ServerConfig", "create_app"]

@@ -1,0 +1,191 @@
+"""The ASGI application: Host routing, signature check, dispatch, and COS-style error answers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ciimage.errors import CIError
+from ciimage.server import objects, processing, style_routes
+from ciimage.server.config import ServerConfig
+from ciimage.server.context import RequestContext
+from ciimage.server.cosxml import error_body
+from ciimage.server.engine import Engine, ciimage_engine
+from ciimage.server.errors import MethodNotAllowedError, NotImplementedByServerError
+from ciimage.server.header_case import COSHeaderCase
+from ciimage.server.hosts import Service, parse_host
+from ciimage.server.state import ServerState
+
+logger = logging.getLogger("ciimage.server")
+
+# Every method a client may try reaches the dispatcher, so that even an unserved one gets COS's
+# XML answer rather than Starlette's plain-text 405.
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
+
+# COS sub-resources this server does not implement. Refused by name, because treating, say, a
+# multipart `PUT ?partNumber=1&uploadId=...` as a simple upload would silently store one part as
+# the whole object.
+UNSERVED_SUBRESOURCES = frozenset(
+    {"uploads", "uploadid", "partnumber", "append", "acl", "tagging", "restore", "select"}
+)
+UNSERVED_HEADERS = frozenset({"x-cos-copy-source"})
+
+
+def _request_id(request: Request) -> str:
+    existing = getattr(request.state, "request_id", None)
+    if existing is None:
+        existing = uuid.uuid4().hex
+        request.state.request_id = existing
+    return str(existing)
+
+
+def _path(request: Request) -> str:
+    """The URL-decoded path as the server received it.
+
+    Not `_path(request)`: that re-parses the decoded path as a URL, so a key holding `?` or `#`
+    (sent as `%3F`, `%23`) would be cut short.
+    """
+    return str(request.scope.get("path", "/"))
+
+
+def _raw_query(request: Request) -> str:
+    return request.scope.get("query_string", b"").decode("utf-8", errors="replace")
+
+
+def error_response(request: Request, exc: CIError) -> Response:
+    request_id = _request_id(request)
+    body = error_body(exc.cos_code, exc.message, _path(request), request_id)
+    headers = {
+        "X-ErrNo": str(exc.code),
+        "x-cos-request-id": request_id,
+        "Server": "ciimage",
+    }
+    if request.method == "HEAD":
+        return Response(status_code=exc.http_status, headers=headers)
+    return Response(
+        content=body, status_code=exc.http_status, media_type="application/xml", headers=headers
+    )
+
+
+async def _ci_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CIError)
+    logger.info("%s %s -> %s %s", request.method, _path(request), exc.code, exc.message)
+    return error_response(request, exc)
+
+
+def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unexpected error on %s %s", request.method, _path(request))
+    failure = CIError(
+        f"internal error ({type(exc).__name__}); the server log has the details",
+        code=-103,
+        cos_code="InternalError",
+        http_status=500,
+    )
+    return error_response(request, failure)
+
+
+class Dispatcher:
+    """One endpoint for every path: COS routes by Host, method and query, not by path shape."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            return await self._dispatch(request)
+        except CIError:
+            raise
+        except Exception as exc:  # a bug must still answer COS XML, not a traceback
+            return _internal_error(request, exc)
+
+    def _context(self, request: Request) -> RequestContext:
+        target = parse_host(request.headers.get("host"))
+        raw_query = _raw_query(request)
+        query_pairs = tuple(parse_qsl(raw_query, keep_blank_values=True))
+        if self.state.verifier is not None:
+            self.state.verifier.verify(
+                method=request.method,
+                path=_path(request),
+                query_pairs=query_pairs,
+                headers=[(k, v) for k, v in request.headers.items()],
+                authorization_header=request.headers.get("authorization"),
+            )
+        return RequestContext(
+            request=request,
+            request_id=_request_id(request),
+            target=target,
+            bucket=self.state.bucket_for(target),
+            key=_path(request)[1:],
+            raw_query=raw_query,
+            query_pairs=query_pairs,
+        )
+
+    async def _dispatch(self, request: Request) -> Response:
+        ctx = self._context(request)
+        state = self.state
+        if ctx.target.service is Service.CI:
+            raise NotImplementedByServerError(
+                "the ci.<region> job APIs are not served by ciimage yet; use the cos host"
+            )
+        unserved = sorted(
+            {key.lower() for key, _ in ctx.query_pairs} & UNSERVED_SUBRESOURCES
+            | {name for name in UNSERVED_HEADERS if name in request.headers}
+        )
+        if unserved:
+            raise NotImplementedByServerError(
+                f"{', '.join(unserved)} is not implemented by this server: it serves simple "
+                "uploads (PUT), downloads, HEAD, DELETE, styles and image processing"
+            )
+        if ctx.key == "":
+            return await self._bucket_level(ctx)
+        method = request.method
+        if method == "PUT":
+            if "pic-operations" in request.headers:
+                return await processing.put_with_operations(state, ctx)
+            return await objects.put_object(state, ctx)
+        if method in ("GET", "HEAD"):
+            wanted = processing.download_request(state, ctx) if method == "GET" else None
+            if wanted is not None:
+                return await processing.download(state, ctx, wanted)
+            if method == "HEAD":
+                return await objects.head_object(state, ctx)
+            return await objects.get_object(state, ctx)
+        if method == "DELETE":
+            return await objects.delete_object(state, ctx)
+        if method == "POST" and ctx.has_param("image_process"):
+            return await processing.process_stored(state, ctx)
+        raise MethodNotAllowedError(
+            f"{method} /{ctx.key} is not served; objects take PUT, GET, HEAD, DELETE and "
+            "POST ?image_process"
+        )
+
+    async def _bucket_level(self, ctx: RequestContext) -> Response:
+        if ctx.has_param("style"):
+            return await style_routes.styles_api(self.state, ctx)
+        self.state.store.bucket_path(ctx.bucket)
+        if ctx.request.method == "HEAD":
+            return Response(status_code=200, headers=ctx.common_headers())
+        raise NotImplementedByServerError(
+            f"{ctx.request.method} on the bucket itself is not served (no listing); "
+            "address objects as /<key> and styles as /?style"
+        )
+
+
+def create_app(config: ServerConfig, engine: Engine | None = None) -> Starlette:
+    """The server's ASGI app; `engine` defaults to ciimage's own rules and executor."""
+    state = ServerState.build(config, engine or ciimage_engine())
+    dispatcher = Dispatcher(state)
+    app = Starlette(
+        routes=[Route("/{path:path}", dispatcher.handle, methods=METHODS)],
+        exception_handlers={CIError: _ci_error_handler},
+        middleware=[Middleware(COSHeaderCase)],
+    )
+    app.state.ciimage = state
+    return app

@@ -1,0 +1,86 @@
+"""Plain COS object routes: simple upload, download, HEAD and DELETE."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from email.utils import formatdate
+
+import anyio.to_thread
+from starlette.responses import FileResponse, Response
+
+from ciimage.server.bodies import stream_body
+from ciimage.server.context import RequestContext, content_type_for_key
+from ciimage.server.errors import BadDigestError
+from ciimage.server.state import ServerState
+from ciimage.server.storage import ObjectStat, StagedWrite
+
+
+def object_headers(ctx: RequestContext, stat: ObjectStat) -> dict[str, str]:
+    return {
+        **ctx.common_headers(),
+        "ETag": stat.etag,
+        "Last-Modified": formatdate(stat.mtime, usegmt=True),
+        "Accept-Ranges": "bytes",
+    }
+
+
+async def receive_upload(state: ServerState, ctx: RequestContext) -> StagedWrite:
+    """Stream the body into a temporary file beside the object; the caller commits it."""
+    staged = state.store.open_staged(ctx.bucket, ctx.key)
+    try:
+        async for chunk in stream_body(ctx.request, state.config.max_body_bytes):
+            staged.write(chunk)
+        check_content_md5(ctx, staged)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def check_content_md5(ctx: RequestContext, staged: StagedWrite) -> None:
+    declared = ctx.request.headers.get("content-md5")
+    if declared is None:
+        return
+    try:
+        expected = base64.b64decode(declared.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadDigestError(f"Content-MD5 {declared!r} is not base64") from None
+    if expected != staged.md5_digest:
+        raise BadDigestError("the Content-MD5 header does not match the body received")
+
+
+async def put_object(state: ServerState, ctx: RequestContext) -> Response:
+    staged = await receive_upload(state, ctx)
+    try:
+        stat = await anyio.to_thread.run_sync(state.store.commit, staged)
+    finally:
+        staged.discard()
+    return Response(status_code=200, headers={**ctx.common_headers(), "ETag": stat.etag})
+
+
+async def get_object(state: ServerState, ctx: RequestContext) -> Response:
+    """The stored bytes, streamed from disk (Range requests included), never buffered whole."""
+    stat = state.store.stat(ctx.bucket, ctx.key)
+    path = state.store.object_path(ctx.bucket, ctx.key)
+    overrides = ctx.response_overrides()
+    media_type = overrides.pop("Content-Type", content_type_for_key(ctx.key))
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers={**object_headers(ctx, stat), **overrides},
+        stat_result=path.stat(),
+    )
+
+
+async def head_object(state: ServerState, ctx: RequestContext) -> Response:
+    stat = state.store.stat(ctx.bucket, ctx.key)
+    headers = object_headers(ctx, stat)
+    headers["Content-Length"] = str(stat.size)
+    headers["Content-Type"] = content_type_for_key(ctx.key)
+    return Response(status_code=200, headers=headers)
+
+
+async def delete_object(state: ServerState, ctx: RequestContext) -> Response:
+    await anyio.to_thread.run_sync(state.store.delete, ctx.bucket, ctx.key)
+    return Response(status_code=204, headers=ctx.common_headers())
