@@ -131,9 +131,7 @@ def test_progressive_ciimage_vips(benchmark, vips_image: pyvips.Image) -> None:
 @pytest.mark.benchmark(group="progressive jpeg q85 6000x4000")
 def test_progressive_hand_pyvips(benchmark, vips_image: pyvips.Image) -> None:
     benchmark.pedantic(
-        lambda: vips_image.jpegsave_buffer(
-            Q=QUALITY, interlace=True, keep=pyvips.ForeignKeep.NONE
-        ),
+        lambda: vips_image.jpegsave_buffer(Q=QUALITY, interlace=True, keep=pyvips.ForeignKeep.NONE),
         rounds=ROUNDS,
         iterations=1,
     )

@@ -4,7 +4,7 @@ Public API (imported lazily so that `import ciimage` stays cheap):
 
 - `parse(text) -> Pipeline`, `validate(text) -> Pipeline`: the rule language.
 - `process(data, rule, ...) -> Result`, `plan(rule, width, height) -> Plan`: the executor.
-- `image_info(data)`, `exif(data)`, `image_ave(data)`, `inspect(data)`: what CI answers about an image.
+- `image_info`, `exif`, `image_ave`, `inspect` (each takes bytes): what CI answers about an image.
 - `CIError`, `RuleError` and the other typed errors of `ciimage.errors`.
 """
 

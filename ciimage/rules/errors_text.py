@@ -43,11 +43,10 @@ def describe_syntax_error(text: str, pos: int, expected: set[str]) -> RuleError:
     segments = _segments(text, stage_start, stage_end)
     if pos >= len(text) or text[pos] == "|":
         return _at_end(text, pos, segments)
-    if (
-        not segments
-        or (pos < segments[0][0] + len(segments[0][1])
+    if not segments or (
+        pos < segments[0][0] + len(segments[0][1])
         and segments[0][0] <= pos
-        and (segments[0][1] not in STAGE_STARTS))
+        and (segments[0][1] not in STAGE_STARTS)
     ):
         word = segments[0][1] if segments else text[pos:stage_end]
         return RuleError(
