@@ -63,15 +63,6 @@ def _hostile_jpeg(width: int, height: int) -> bytes:
     return b"\xff\xd8" + dqt + b"\xff\xc0" + sof + dht + scan + b"\x00" * 64 + b"\xff\xd9"
 
 
-def _photo_like_jpeg() -> bytes:
-    xy = pyvips.Image.xyz(WIDTH, HEIGHT)
-    red = (xy[0] / 37.0).sin() * (xy[1] / 53.0).cos() * 100 + 127
-    noise = pyvips.Image.gaussnoise(WIDTH, HEIGHT, sigma=6, mean=0)
-    image = red.bandjoin([xy[0] * (255.0 / WIDTH) + noise, xy[1] * (255.0 / HEIGHT) - noise])
-    image = image.cast("uchar").copy(interpretation="srgb")
-    return bytes(image.jpegsave_buffer(Q=90))
-
-
 def _ts_stream(packets: int) -> bytes:
     rng = np.random.default_rng(1)
     payload = rng.integers(0, 256, (packets, TS_PACKET - 4), dtype=np.uint8)
@@ -98,8 +89,8 @@ def hostile_jpeg() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def jpeg_24mp() -> bytes:
-    return _photo_like_jpeg()
+def jpeg_24mp(photo_like_image) -> bytes:
+    return bytes(photo_like_image(WIDTH, HEIGHT).jpegsave_buffer(Q=90))
 
 
 @pytest.fixture(scope="module")

@@ -26,15 +26,9 @@ pyvips.cache_set_max(0)
 
 
 @pytest.fixture(scope="module")
-def source() -> bytes:
+def source(photo_like_image) -> bytes:
     """A photo-like JPEG: smooth waves plus grain, so it costs what a photograph costs."""
-    xy = pyvips.Image.xyz(WIDTH, HEIGHT)
-    red = (xy[0] / 37.0).sin() * (xy[1] / 53.0).cos() * 100 + 127
-    green = xy[0] * (255.0 / WIDTH)
-    blue = xy[1] * (255.0 / HEIGHT)
-    grain = pyvips.Image.gaussnoise(WIDTH, HEIGHT, sigma=6, mean=0)
-    image = (red.bandjoin([green, blue]) + grain).cast("uchar").copy(interpretation="srgb")
-    return image.jpegsave_buffer(Q=QUALITY)
+    return photo_like_image(WIDTH, HEIGHT).jpegsave_buffer(Q=QUALITY)
 
 
 # ---- hand-written pipelines ----

@@ -22,7 +22,8 @@ TS_PACKET = 188
 TS_SYNC = 0x47
 MIN_PACKETS = 5
 
-_PIC_TYPES = {
+# Upper-case format names, as ImageInspect and the persistent-processing record spell them.
+FORMAT_LABELS = {
     "jpg": "JPEG",
     "png": "PNG",
     "gif": "GIF",
@@ -54,7 +55,7 @@ def inspect(data: bytes) -> dict[str, Any]:
             f"input is {len(data)} bytes; CI accepts images up to 32 MB ({MAX_INPUT_BYTES} bytes)"
         )
     try:
-        pic_type = _PIC_TYPES[sniff_format(data)]
+        pic_type = FORMAT_LABELS[sniff_format(data)]
     except ImageError:
         pic_type = UNKNOWN_TYPE  # a TS file renamed as an image: exactly what this check is for
     report: dict[str, Any] = {"picSize": len(data), "picType": pic_type}

@@ -9,20 +9,10 @@ from __future__ import annotations
 from ciimage.header import read_checked_header
 from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
 from ciimage.info.average import mean_rgb, rgb_hex
+from ciimage.info.inspection import FORMAT_LABELS
 
 # Addendum ruling 15: a non-JPEG input counts as quality 100.
 DEFAULT_QUALITY = 100
-
-RECORD_FORMAT_NAMES = {
-    "jpg": "JPEG",
-    "png": "PNG",
-    "gif": "GIF",
-    "webp": "WEBP",
-    "bmp": "BMP",
-    "heif": "HEIF",
-    "avif": "AVIF",
-    "svg": "SVG",
-}
 
 
 def image_info_record(data: bytes) -> dict[str, str]:
@@ -30,7 +20,7 @@ def image_info_record(data: bytes) -> dict[str, str]:
     header = read_checked_header(data)
     quality = estimate_jpeg_quality(data) if header.format == "jpg" else None
     return {
-        "Format": RECORD_FORMAT_NAMES[header.format],
+        "Format": FORMAT_LABELS[header.format],
         "Width": str(header.width),
         "Height": str(header.height),
         "Quality": str(quality if quality is not None else DEFAULT_QUALITY),

@@ -17,6 +17,7 @@ from PIL import ImageFont
 
 from ciimage.errors import RuleError
 from ciimage.resources import resource_dir
+from ciimage.rules.specs import FONTS
 from ciimage.watermark.cmap import CharacterMap, character_map
 
 
@@ -65,21 +66,8 @@ FONT_FACES: dict[str, BundledFace] = {
     "tahoma.ttf": DEJAVU_SANS,
 }
 
-SUPPORTED_FONT_NAMES = (
-    "SimFang.ttf",
-    "SimHei.ttf",
-    "SimKai.ttf",
-    "SimSun.ttc",
-    "STHeiti-Light.ttc",
-    "STHeiti-Medium.ttc",
-    "YouYuan.ttf",
-    "Ahronbd.ttf",
-    "Arial.ttf",
-    "Ariblk.ttf",
-    "Helvetica.dfont",
-    "HelveticaNeue.dfont",
-    "tahoma.ttf",
-)
+# CI's supported font names are declared once, with the rule language.
+SUPPORTED_FONT_NAMES = FONTS
 
 # Tried in order for characters the requested font lacks: CJK first, then wide Latin/symbol cover.
 FALLBACK_FACES: tuple[BundledFace, ...] = (WQY_MICRO_HEI, DEJAVU_SANS)
