@@ -7,6 +7,8 @@ Run: python -m pytest benchmarks/bench_parse.py --benchmark-only
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 
 import pytest
 
@@ -72,3 +74,37 @@ def test_100_kb_input(benchmark) -> None:
             uncached_validate(text)
 
     benchmark(refuse)
+
+
+def _fuzz_corpus() -> list[str]:
+    """Random text and mutated valid rules, fixed by a seed so runs compare."""
+    rnd = random.Random(20261121)
+    alphabet = "imageMogr2/thumbnail!x@p<>|0123456789-_rcwatermark=&?%2F\u6d4b "
+    corpus = [
+        "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 200))) for _ in range(500)
+    ]
+    for _ in range(500):
+        chars = list(rnd.choice(TYPICAL_RULES))
+        for _ in range(rnd.randrange(1, 6)):
+            at = rnd.randrange(len(chars))
+            chars[at] = rnd.choice("/|!x9a=%&")
+        corpus.append("".join(chars))
+    return [*corpus, "imageMogr2/rotate/90/" * 5000, "x" * 100_000]
+
+
+@pytest.mark.benchmark(group="fuzz corpus: worst single call (target < 50 ms)")
+def test_fuzz_corpus_worst_call(benchmark) -> None:
+    corpus = _fuzz_corpus()
+
+    def worst() -> float:
+        slowest = 0.0
+        for text in corpus:
+            start = time.perf_counter()
+            with contextlib.suppress(ciimage.CIError):
+                uncached_validate(text)
+            slowest = max(slowest, time.perf_counter() - start)
+        return slowest
+
+    slowest = benchmark.pedantic(worst, rounds=3, iterations=1)
+    benchmark.extra_info["worst_call_ms"] = round(slowest * 1000, 3)
+    assert slowest < 0.050
