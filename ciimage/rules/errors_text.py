@@ -36,7 +36,7 @@ def _segments(text: str, start: int, end: int) -> list[tuple[int, str]]:
     return found
 
 
-def describe_syntax_error(text: str, pos: int, expected: set[str]) -> RuleError:
+def describe_syntax_error(text: str, pos: int) -> RuleError:
     stage_start = text.rfind("|", 0, pos) + 1
     stage_end = text.find("|", pos)
     stage_end = len(text) if stage_end < 0 else stage_end

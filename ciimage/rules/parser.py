@@ -14,7 +14,6 @@ from typing import Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
-from lark.lexer import PatternStr
 
 from ciimage.errors import RuleError
 from ciimage.resources import resource_dir
@@ -345,18 +344,6 @@ def _lark() -> Lark:
     )
 
 
-def expected_literals(names: set[str] | frozenset[str]) -> list[str]:
-    found = []
-    for name in names:
-        try:
-            pattern = _lark().get_terminal(name).pattern
-        except KeyError:
-            continue
-        if isinstance(pattern, PatternStr):
-            found.append(pattern.value)
-    return sorted(found)
-
-
 def parse_rule_text(text: str) -> ast.Pipeline:
     """Parse an extracted rule (positions are offsets into `text`)."""
     if not text:
@@ -369,12 +356,11 @@ def parse_rule_text(text: str) -> ast.Pipeline:
         if isinstance(exc.orig_exc, RuleError):
             raise exc.orig_exc from None
         raise
-    except UnexpectedEOF as exc:
-        raise describe_syntax_error(text, len(text), set(exc.expected)) from None
+    except UnexpectedEOF:
+        raise describe_syntax_error(text, len(text)) from None
     except UnexpectedCharacters as exc:
-        raise describe_syntax_error(text, exc.pos_in_stream, set(exc.allowed or ())) from None
+        raise describe_syntax_error(text, exc.pos_in_stream) from None
     except UnexpectedInput as exc:
         token = getattr(exc, "token", None)
         pos = len(text) if token is None or token.type == "$END" else token.start_pos
-        expected = set(getattr(exc, "expected", ()) or getattr(exc, "accepts", ()) or ())
-        raise describe_syntax_error(text, pos, expected) from None
+        raise describe_syntax_error(text, pos) from None
