@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -30,37 +28,12 @@ from pytest_benchmark.fixture import BenchmarkFixture
 import ciimage
 from ciimage.errors import ResolutionExceededError
 from ciimage.header import MAX_INPUT_BYTES
+from ciimage.testing import jpeg_claiming, png_claiming
 
 WIDTH, HEIGHT = 6000, 4000  # 24 MP
 HEAVY_ROUNDS = 5
 TS_PACKET = 188
 TS_PACKETS = 2_000
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    crc = zlib.crc32(kind + body)
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-
-def _hostile_png(width: int, height: int) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", ihdr)
-        + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-def _hostile_jpeg(width: int, height: int) -> bytes:
-    # Baseline SOF0, three components, then one Huffman table and a scan header so that a
-    # decoder's header reader gets as far as it would on a real file.
-    sof = struct.pack(">HBHHB", 17, 8, height, width, 3) + bytes.fromhex("012200021101031101")
-    dqt = b"\xff\xdb" + struct.pack(">H", 67) + b"\x00" + bytes(range(1, 65))
-    dht_body = b"\x00" + bytes([0, 1] + [0] * 14) + b"\x00"
-    dht = b"\xff\xc4" + struct.pack(">H", 2 + len(dht_body)) + dht_body
-    scan = b"\xff\xda\x00\x0c\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00"
-    return b"\xff\xd8" + dqt + b"\xff\xc0" + sof + dht + scan + b"\x00" * 64 + b"\xff\xd9"
 
 
 def _ts_stream(packets: int) -> bytes:
@@ -76,14 +49,14 @@ def _ts_stream(packets: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def hostile_png() -> bytes:
-    data = _hostile_png(50_000, 50_000)
+    data = png_claiming(50_000, 50_000)
     _ciimage_refuses(data)  # the first call imports ciimage.info; keep that out of the timing
     return data
 
 
 @pytest.fixture(scope="module")
 def hostile_jpeg() -> bytes:
-    data = _hostile_jpeg(40_000, 40_000)
+    data = jpeg_claiming(40_000, 40_000)
     _ciimage_refuses(data)
     return data
 

@@ -10,10 +10,7 @@ HTTP), and plain GETs of the same objects (the HTTP floor without processing).
 from __future__ import annotations
 
 import io
-import re
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +22,7 @@ import pytest
 from PIL import Image
 
 from ciimage.imaging.process import process
+from ciimage.server.launch import serve_in_subprocess
 
 BUCKET = "bench-1250000000"
 WIDTH, HEIGHT = 2000, 1500
@@ -58,34 +56,10 @@ def server_url(tmp_path_factory: pytest.TempPathFactory, photos: list[bytes]) ->
     (root / BUCKET).mkdir()
     for index, data in enumerate(photos):
         (root / BUCKET / f"p{index}.jpg").write_bytes(data)
-    log = root.parent / "bench-server.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ciimage.cli",
-                "serve",
-                "--root",
-                str(root),
-                "--port",
-                "0",
-                "--log-level",
-                "warning",
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not (match := re.search(rb"http://127\.0\.0\.1:(\d+)", log.read_bytes())):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text()}")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{int(match.group(1))}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve_in_subprocess(
+        root, "--log-level", "warning", log=root.parent / "bench-server.log"
+    ) as served:
+        yield served.url
 
 
 def _run_batch(job: Callable[[int], None], latencies: list[float]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import time
-import zlib
 
 import numpy as np
 import pytest
@@ -18,22 +17,7 @@ from ciimage.errors import (
 )
 from ciimage.imaging.backends.pillow import PillowBackend
 from ciimage.imaging.backends.vips import VipsBackend
-
-
-def _png_header_claiming(width: int, height: int) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    body = struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-    idat = zlib.compress(b"\x00" * 64)
-    idat_chunk = b"IDAT" + idat
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + body
-        + struct.pack(">I", len(idat))
-        + idat_chunk
-        + struct.pack(">I", zlib.crc32(idat_chunk))
-        + b"\x00\x00\x00\x00IEND\xaeB`\x82"
-    )
+from ciimage.testing import png_claiming
 
 
 def _jpeg_claiming(images, width: int, height: int) -> bytes:
@@ -61,7 +45,7 @@ def _refused_quickly(data: bytes, rule: str, error: type[CIError], backend: str 
 @pytest.mark.parametrize("backend", ["vips", "pillow"])
 def test_png_header_claiming_50000_square(no_decoding, backend):
     _refused_quickly(
-        _png_header_claiming(50000, 50000),
+        png_claiming(50000, 50000),
         "imageMogr2/thumbnail/100x",
         ResolutionExceededError,
         backend,
@@ -118,7 +102,7 @@ def test_rule_whose_output_would_exceed_9999(images, no_decoding):
 
 def test_errors_carry_ci_codes(images):
     with pytest.raises(ResolutionExceededError) as info:
-        process(_png_header_claiming(50000, 50000), "imageMogr2/thumbnail/100x")
+        process(png_claiming(50000, 50000), "imageMogr2/thumbnail/100x")
     assert info.value.code == -447 and info.value.http_status == 400
     with pytest.raises(OutputTooLargeError) as too_big:
         process(images.encode(images.smooth(100, 150)), "imageMogr2/thumbnail/9000x")
@@ -129,7 +113,7 @@ def test_ignore_error_returns_the_input_for_limit_failures(images):
     data = images.encode(images.smooth(100, 150), "PNG")
     result = process(data, "imageMogr2/thumbnail/9000x/ignore-error/1")
     assert result.data == data and (result.width, result.height) == (100, 150)
-    oversize = _png_header_claiming(50000, 50000)
+    oversize = png_claiming(50000, 50000)
     assert process(oversize, "imageMogr2/thumbnail/100x/ignore-error/1").data == oversize
 
 

@@ -19,26 +19,9 @@ from ciimage.header import (
     read_header,
     sniff_format,
 )
-
-
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def hostile_png(width: int, height: int) -> bytes:
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + png_chunk(b"IEND", b"")
-    )
-
-
-def hostile_jpeg(width: int, height: int) -> bytes:
-    sof = struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
-    scan = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
-    return b"\xff\xd8\xff\xc0" + sof + scan + b"\xff\xd9"
+from ciimage.testing import jpeg_claiming as hostile_jpeg
+from ciimage.testing import png_chunk
+from ciimage.testing import png_claiming as hostile_png
 
 
 @pytest.mark.parametrize(

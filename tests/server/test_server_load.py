@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -15,6 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from ciimage.server.launch import serve_in_subprocess
 
 BUCKET = "load-1250000000"
 CLIENTS = 20
@@ -35,48 +34,10 @@ def served(tmp_path_factory: pytest.TempPathFactory, images: Any) -> Iterator[tu
     (root / BUCKET).mkdir()
     for index in range(IMAGES):
         (root / BUCKET / f"img{index}.jpg").write_bytes(images.jpeg(1200, 900))
-    log = root.parent / "load-server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ciimage.cli",
-                "serve",
-                "--root",
-                str(root),
-                "--port",
-                "0",
-                "--max-concurrency",
-                "2",
-                "--max-queue",
-                "4",
-                "--log-level",
-                "warning",
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        port = None
-        while port is None:
-            match = re.search(rb"http://127\.0\.0\.1:(\d+)", log.read_bytes())
-            if match:
-                port = int(match.group(1))
-            elif process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text()}")
-            else:
-                time.sleep(0.05)
-        assert "anonymous access" in log.read_text()  # no key pair: the server says so
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    options = ("--max-concurrency", "2", "--max-queue", "4", "--log-level", "warning")
+    with serve_in_subprocess(root, *options, log=root.parent / "load-server.log") as served:
+        assert "anonymous access" in served.log.read_text()  # no key pair: the server says so
+        yield served.url, served.pid
 
 
 def test_200_requests_from_20_clients(served: tuple[str, int]) -> None:
