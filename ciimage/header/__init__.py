@@ -15,6 +15,7 @@ from ciimage.header.model import (
     MAX_SIDE,
     ImageHeader,
     check_input_limits,
+    check_input_size,
 )
 from ciimage.header.reader import read_checked_header, read_header
 from ciimage.header.sniff import sniff_format
@@ -27,6 +28,7 @@ __all__ = [
     "MAX_SIDE",
     "ImageHeader",
     "check_input_limits",
+    "check_input_size",
     "read_checked_header",
     "read_header",
     "sniff_format",

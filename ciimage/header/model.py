@@ -53,12 +53,17 @@ class ImageHeader:
         return self.width, self.height
 
 
-def check_input_limits(header: ImageHeader, size: int) -> None:
-    """CI's input limits: 32 MB, 30,000 px a side, 250 million pixels x frames, 300 frames."""
+def check_input_size(size: int) -> None:
+    """CI's 32 MB input limit, checked before anything is parsed."""
     if size > MAX_INPUT_BYTES:
         raise ImageTooLargeError(
             f"input is {size} bytes; CI accepts images up to 32 MB ({MAX_INPUT_BYTES} bytes)"
         )
+
+
+def check_input_limits(header: ImageHeader, size: int) -> None:
+    """CI's input limits: 32 MB, 30,000 px a side, 250 million pixels x frames, 300 frames."""
+    check_input_size(size)
     if header.width > MAX_SIDE or header.height > MAX_SIDE:
         raise ResolutionExceededError(
             f"input is {header.width}x{header.height}; "

@@ -5,12 +5,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from ciimage.errors import ImageError, ImageTooLargeError
+from ciimage.errors import ImageError
 from ciimage.header.bmp import read_bmp
 from ciimage.header.gif import read_gif
 from ciimage.header.heif import read_isobmff
 from ciimage.header.jpeg import read_jpeg
-from ciimage.header.model import MAX_INPUT_BYTES, ImageHeader, check_input_limits
+from ciimage.header.model import ImageHeader, check_input_limits, check_input_size
 from ciimage.header.png import read_png
 from ciimage.header.sniff import sniff_format
 from ciimage.header.svg import read_svg
@@ -47,10 +47,7 @@ def read_header(data: bytes) -> ImageHeader:
 
 def read_checked_header(data: bytes) -> ImageHeader:
     """`read_header` plus `check_input_limits`, refusing oversize input before parsing it."""
-    if len(data) > MAX_INPUT_BYTES:
-        raise ImageTooLargeError(
-            f"input is {len(data)} bytes; CI accepts images up to 32 MB ({MAX_INPUT_BYTES} bytes)"
-        )
+    check_input_size(len(data))
     header = read_header(data)
     check_input_limits(header, len(data))
     return header

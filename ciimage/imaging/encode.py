@@ -244,8 +244,6 @@ def encode_vips(
 ) -> Encoded:
     """Encode a libvips image as `settings` say (see the module docstring)."""
     fmt = settings.format
-    if fmt == "svgc":
-        return compress_svg(source)
     kept = kept_metadata(settings, metadata, orientation_applied)
     with _codec_errors(fmt):
         image = _first_frame(image)
@@ -353,8 +351,6 @@ def encode_pillow(
 ) -> Encoded:
     """Encode a Pillow image as `settings` say (see the module docstring)."""
     fmt = settings.format
-    if fmt == "svgc":
-        return compress_svg(source)
     kept = kept_metadata(settings, metadata, orientation_applied)
     with _codec_errors(fmt):
         pixels = _pillow_pixels_for(image, fmt)

@@ -256,9 +256,7 @@ def plan_operation(
 
 
 def _size_after(action: Action, size: Size) -> Size:
-    if isinstance(action, (Resize, Embed, Turn, FaceCrop)):
-        return action.width, action.height
-    if isinstance(action, Extract):
+    if isinstance(action, (Resize, Embed, Turn, FaceCrop, Extract)):
         return action.width, action.height
     if isinstance(action, Orient) and action.orientation >= 5:
         return size[1], size[0]

@@ -76,8 +76,10 @@ def process(
             raise
         return _answer(query, _original(data, None))
 
+    # A query answers from the bytes themselves (ciimage.info estimates quality on its own).
+    untouched_quality = query is None
     if not image_stages:
-        return _answer(query, _original(data, header))
+        return _answer(query, _original(data, header, quality=untouched_quality))
 
     dry_run = planner.plan(
         ast.Pipeline(stages=image_stages),
@@ -87,16 +89,15 @@ def process(
     )
     active = tuple(p.stage for p in dry_run.stages if p.skipped is None)
     if not active:
-        return _answer(query, _original(data, header))
+        return _answer(query, _original(data, header, quality=untouched_quality))
 
     from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
-    from ciimage.imaging.metadata import read_metadata
+    from ciimage.imaging.metadata import NO_METADATA, read_metadata
     from ciimage.imaging.output import resolve_output
 
+    input_quality = estimate_jpeg_quality(data) if header.format == "jpg" else None
     settings = resolve_output(
-        ast.Pipeline(stages=active),
-        input_format=header.format,
-        input_quality=estimate_jpeg_quality(data) if header.format == "jpg" else None,
+        ast.Pipeline(stages=active), input_format=header.format, input_quality=input_quality
     )
     if header.animated and settings.format in ANIMATED_FORMATS:
         raise UnsupportedFormatError(
@@ -116,8 +117,8 @@ def process(
         output_has_alpha=settings.has_alpha,
         resolver=resolver,
         limits=limits or Limits(),
-        frames=1,
-        metadata=read_metadata(data),
+        frames=1,  # the first frame, until animated output lands
+        metadata=NO_METADATA if settings.strip else read_metadata(data),
     )
     actions = dry_run.actions
     chosen = choose_backend(
@@ -129,11 +130,13 @@ def process(
     image = execute(chosen, image, active, context)
     context.check_deadline("encoding")
     encoded = chosen.encode(image, settings, context)
-    if encoded.data is data or encoded.data == data:
-        width, height = header.width, header.height  # size-limit's `!` kept the input
+    if encoded.data is data:  # size-limit's `!` kept the input
+        result = Result(data, header.format, header.width, header.height, input_quality)
     else:
         width, height = chosen.size(image)
-    result = Result(encoded.data, encoded.format, width, height, encoded.quality, frames=1)
+        result = Result(
+            encoded.data, encoded.format, width, height, encoded.quality, frames=context.frames
+        )
     return _answer(query, result)
 
 
@@ -183,15 +186,15 @@ def _resolve(pipeline: ast.Pipeline, styles: Mapping[str, str] | None) -> ast.Pi
     return resolve_styles(pipeline, styles or {})
 
 
-def _original(data: bytes, header: ImageHeader | None) -> Result:
+def _original(data: bytes, header: ImageHeader | None, *, quality: bool = True) -> Result:
     if header is None:
         from ciimage.header import sniff_format
 
         return Result(data, sniff_format(data), 0, 0)
     from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
 
-    quality = estimate_jpeg_quality(data) if header.format == "jpg" else None
-    return Result(data, header.format, header.width, header.height, quality, header.frames)
+    estimate = estimate_jpeg_quality(data) if quality and header.format == "jpg" else None
+    return Result(data, header.format, header.width, header.height, estimate, header.frames)
 
 
 def _answer(query: ast.Stage | None, result: Result) -> Result:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ciimage.errors import ImageError, ImageTooLargeError
-from ciimage.header import MAX_INPUT_BYTES, sniff_format
+from ciimage.errors import ImageError
+from ciimage.header import check_input_size, sniff_format
 
 TS_PACKET = 188
 TS_SYNC = 0x47
@@ -50,10 +50,7 @@ class HiddenStream:
 
 def inspect(data: bytes) -> dict[str, Any]:
     """`picSize`, `picType`, `suspicious` and, when suspicious, where the stream is."""
-    if len(data) > MAX_INPUT_BYTES:
-        raise ImageTooLargeError(
-            f"input is {len(data)} bytes; CI accepts images up to 32 MB ({MAX_INPUT_BYTES} bytes)"
-        )
+    check_input_size(len(data))
     try:
         pic_type = FORMAT_LABELS[sniff_format(data)]
     except ImageError:
