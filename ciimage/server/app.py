@@ -49,7 +49,7 @@ def _request_id(request: Request) -> str:
 def _path(request: Request) -> str:
     """The URL-decoded path as the server received it.
 
-    Not `_path(request)`: that re-parses the decoded path as a URL, so a key holding `?` or `#`
+    Not `request.url.path`: that re-parses the decoded path as a URL, so a key holding `?` or `#`
     (sent as `%3F`, `%23`) would be cut short.
     """
     return str(request.scope.get("path", "/"))

@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ciimage.header import MAX_INPUT_BYTES
+
 # CI processes images up to 32 MB (persistent processing chapter); the server refuses larger bodies.
-MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_BODY_BYTES = MAX_INPUT_BYTES
 DEFAULT_STYLE_SEPARATORS = "-_/!"
 # Requests that may wait for a processing slot; the SDKs retry a 503 with back-off beyond that.
 DEFAULT_MAX_QUEUE = 32

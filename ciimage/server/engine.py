@@ -36,9 +36,9 @@ class Engine(Protocol):
 
     def resolve_styles(self, pipeline: Pipeline, styles: Mapping[str, str]) -> Pipeline: ...
 
-    def process(
-        self, data: bytes, pipeline: Pipeline, *, styles: Mapping[str, str], resolver: Resolver
-    ) -> ProcessedImage: ...
+    def process(self, data: bytes, pipeline: Pipeline, *, resolver: Resolver) -> ProcessedImage:
+        """Run a pipeline whose styles are already resolved."""
+        ...
 
     def image_info_record(self, data: bytes) -> dict[str, Any]: ...
 
@@ -63,19 +63,17 @@ class CIImageEngine:
 
         return resolve_styles(pipeline, styles)
 
-    def process(
-        self, data: bytes, pipeline: Pipeline, *, styles: Mapping[str, str], resolver: Resolver
-    ) -> ProcessedImage:
+    def process(self, data: bytes, pipeline: Pipeline, *, resolver: Resolver) -> ProcessedImage:
         from ciimage.imaging.process import process
 
-        result = process(data, pipeline, styles=dict(styles), resolver=resolver)
+        result = process(data, pipeline, resolver=resolver)
         return ProcessedImage(
             data=result.data,
             format=str(result.format),
-            width=getattr(result, "width", None),
-            height=getattr(result, "height", None),
-            quality=getattr(result, "quality", None),
-            frames=getattr(result, "frames", None),
+            width=result.width,
+            height=result.height,
+            quality=result.quality,
+            frames=result.frames,
         )
 
     def image_info_record(self, data: bytes) -> dict[str, Any]:

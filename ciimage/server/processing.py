@@ -97,11 +97,10 @@ def _read_input(state: ServerState, bucket: str, key: str) -> bytes:
 
 async def download(state: ServerState, ctx: RequestContext, wanted: DownloadRequest) -> Response:
     resolver = state.resolver_for(ctx.bucket)
-    styles = state.styles.all(ctx.bucket)
 
     def job() -> ProcessedImage:
         data = _read_input(state, ctx.bucket, wanted.key)
-        return state.engine.process(data, wanted.pipeline, styles=styles, resolver=resolver)
+        return state.engine.process(data, wanted.pipeline, resolver=resolver)
 
     result = await state.gate.run(job)
     overrides = ctx.response_overrides()
@@ -163,11 +162,7 @@ def _run_rules(
 ) -> bytes:
     """Process every rule, then store the upload (if any) and each result; answer UploadResult."""
     resolver = state.resolver_for(ctx.bucket)
-    styles = state.styles.all(ctx.bucket)
-    results = [
-        state.engine.process(data, rule.pipeline, styles=styles, resolver=resolver)
-        for rule in planned
-    ]
+    results = [state.engine.process(data, rule.pipeline, resolver=resolver) for rule in planned]
     info = state.engine.image_info_record(data) if ops.is_pic_info else None
     if staged is not None:
         state.store.commit(staged)
@@ -192,7 +187,7 @@ def _run_rules(
         original = OriginalInfo(
             key=ctx.key,
             location=ctx.location(ctx.key),
-            etag=state.store.stat(ctx.bucket, ctx.key).etag,
+            etag=state.store.stat(ctx.bucket, ctx.key).etag,  # after any fileid overwrote it
             image_info=info,
         )
     return upload_result(original, objects)
@@ -210,6 +205,7 @@ async def put_with_operations(state: ServerState, ctx: RequestContext) -> Respon
         )
     finally:
         staged.discard()
+    # Not staged.result: a fileid may have overwritten the upload with a result.
     return _xml(ctx, body, etag=state.store.stat(ctx.bucket, ctx.key).etag)
 
 

@@ -21,8 +21,10 @@ from pathlib import Path
 
 from ciimage.server.errors import InvalidKeyError, NoSuchBucketError, NoSuchKeyError
 from ciimage.server.hosts import BUCKET_NAME
+from ciimage.watermark.resolver import SERVER_TEMP_PREFIX
 
-TEMP_PREFIX = ".ciimage-tmp-"
+# One prefix for half-written files, which the watermark resolver also refuses to read.
+TEMP_PREFIX = SERVER_TEMP_PREFIX
 # Folder names under the root that are not buckets (the styles store lives in one).
 RESERVED_PREFIX = "."
 _MAX_SEGMENT_BYTES = 255  # the usual file-name limit of Linux, macOS and Windows file systems

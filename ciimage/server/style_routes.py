@@ -23,8 +23,8 @@ async def styles_api(state: ServerState, ctx: RequestContext) -> Response:
     body = await read_body(ctx.request, MAX_STYLE_BODY_BYTES)
     if method == "PUT":
         name, rule = parse_add_style(body)
-        state.styles.check_name(name)
-        # Checked when stored, so a broken style never reaches a download; styles do not nest.
+        # The store checks the name. The rule is checked here, when stored, so a broken style
+        # never reaches a download; styles do not nest.
         pipeline = state.engine.validate(rule)
         if any(isinstance(stage, StyleRef) for stage in pipeline.stages):
             raise RuleError(f"style {name!r} refers to another style; styles do not nest")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ciimage.errors import StyleNotFoundError
 from ciimage.server.errors import InvalidStyleNameError, StyleLimitError
+from ciimage.server.storage import TEMP_PREFIX
 
 MAX_STYLES_PER_BUCKET = 100
 MAX_STYLE_NAME_LENGTH = 64
@@ -87,7 +88,7 @@ class StyleStore:
     def _write(self, bucket: str, styles: dict[str, str]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self._file(bucket)
-        fd, temp_name = tempfile.mkstemp(prefix=".ciimage-tmp-", dir=self.folder)
+        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"styles": styles}, handle, ensure_ascii=False, indent=1)

@@ -66,9 +66,14 @@ def read_watermark_header(data: bytes) -> ImageHeader:
     return header
 
 
-def decode_watermark(data: bytes, size: Size | None = None) -> RGBA:
-    """Decode a still watermark image to straight-alpha RGBA, scaled to exactly `size` if given."""
-    header = read_watermark_header(data)
+def decode_watermark(
+    data: bytes, size: Size | None = None, header: ImageHeader | None = None
+) -> RGBA:
+    """Decode a still watermark image to straight-alpha RGBA, scaled to exactly `size` if given.
+
+    `header` is `read_watermark_header(data)` when the caller has already read it.
+    """
+    header = header or read_watermark_header(data)
     try:
         if header.format in _PILLOW_FORMATS:
             tile = _decode_with_pillow(data)

@@ -7,7 +7,6 @@ goes (fonts, scaling, dissolve, rotation, tiling) is settled here, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,9 +16,8 @@ from ciimage.rules.ast import ImageWatermark, TextWatermark
 from ciimage.watermark import geometry, raster
 from ciimage.watermark.image import decode_watermark, read_watermark_header
 from ciimage.watermark.raster import RGBA
+from ciimage.watermark.resolver import Resolver
 from ciimage.watermark.text import render_text
-
-Resolver = Callable[[str], bytes]
 
 # Image watermarks have no `spacing` parameter; they tile with the text default (ruling 19).
 DEFAULT_SPACING = 10
@@ -64,7 +62,7 @@ def image_tile(node: ImageWatermark, canvas: geometry.Size, resolver: Resolver) 
     size = geometry.scaled_size(natural, canvas, node.scatype, node.spcent)
     if node.blogo == 1:
         size = geometry.fit_size(size, canvas)
-    tile = decode_watermark(data, size if size != natural else None)
+    tile = decode_watermark(data, size if size != natural else None, header)
     if node.blogo == 2:
         tile = raster.crop_top_left(tile, geometry.crop_size(size, canvas))
     return raster.dissolve(tile, node.dissolve)

@@ -15,8 +15,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ciimage.errors import ResolverError
+from ciimage.header import MAX_INPUT_BYTES
 
-MAX_OBJECT_BYTES = 32 * 1024 * 1024
+MAX_OBJECT_BYTES = MAX_INPUT_BYTES
 BUCKET_ROOT_VARIABLE = "CIIMAGE_BUCKET_ROOT"
 
 # The local server writes uploads to `<bucket>/.../.ciimage-tmp-*` before renaming them
