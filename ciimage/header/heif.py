@@ -102,10 +102,35 @@ def read_isobmff(b: memoryview) -> ImageHeader:
         format=fmt,
         width=width,
         height=height,
+        frames=_sequence_frames(b, top),
         has_alpha=has_alpha,
         bands=channels + (1 if has_alpha else 0),
         bit_depth=depth,
     )
+
+
+def _sequence_frames(b: memoryview, top: list[tuple[bytes, int, int]]) -> int:
+    """Frames of an image sequence (animated AVIF/HEIF): the samples of the first picture
+    track's `stsz` box (moov/trak/mdia/minf/stbl); 1 for a still image."""
+    moov = next(((s, e) for kind, s, e in top if kind == b"moov"), None)
+    if moov is None:
+        return 1
+    for kind, start, end in _boxes(b, *moov):
+        if kind != b"trak":
+            continue
+        found = _descend(b, start, end, (b"mdia", b"minf", b"stbl", b"stsz"))
+        if found is not None:
+            return max(1, u32be(b, found + 8))  # version/flags, sample_size, sample_count
+    return 1
+
+
+def _descend(b: memoryview, start: int, end: int, path: tuple[bytes, ...]) -> int | None:
+    for name in path:
+        box = next(((s, e) for kind, s, e in _boxes(b, start, end) if kind == name), None)
+        if box is None:
+            return None
+        start, end = box
+    return start
 
 
 def _clap_size(b: memoryview, start: int, width: int, height: int) -> tuple[int, int]:

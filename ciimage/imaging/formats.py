@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
+    from ciimage.header import ImageHeader
+
 VIPS = "vips"
 PILLOW = "pillow"
+AVIF_SEQUENCE = "avif-sequence"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ CODECS: dict[str, Codec] = {
     "bmp": Codec((PILLOW,), (PILLOW,)),
     "heif": Codec((PILLOW,), (PILLOW,)),
     "svg": Codec((VIPS,), ()),
+    # An AVIF image sequence (brand avis): libvips' heifload reads only still items here.
+    AVIF_SEQUENCE: Codec((PILLOW,), ()),
 }
 # Formats that can carry more than one frame on output (ruling 18).
 ANIMATED_OUTPUTS = frozenset({"gif", "webp"})
@@ -48,6 +53,11 @@ def vips_available() -> bool:
     except (ImportError, OSError):
         return False
     return True
+
+
+def decode_key(header: ImageHeader) -> str:
+    """The row of the table that decodes this input (an animated AVIF has its own)."""
+    return AVIF_SEQUENCE if header.format == "avif" and header.animated else header.format
 
 
 def _available(libraries: tuple[str, ...]) -> tuple[str, ...]:

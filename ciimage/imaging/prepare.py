@@ -22,6 +22,7 @@ from ciimage.errors import (
     OutputTooLargeError,
     ResolutionExceededError,
     RuleError,
+    UnsupportedFormatError,
 )
 from ciimage.header import ImageHeader, read_checked_header
 from ciimage.imaging import actions as act
@@ -29,7 +30,7 @@ from ciimage.imaging import plan as planner
 from ciimage.imaging.backends import backend_name, get_backend
 from ciimage.imaging.backends.base import Animation, Backend, EncodeRequest, Frame, Source
 from ciimage.imaging.context import Limits
-from ciimage.imaging.formats import ANIMATED_OUTPUTS
+from ciimage.imaging.formats import ANIMATED_OUTPUTS, decode_key
 from ciimage.imaging.metadata import NO_METADATA, Metadata
 from ciimage.imaging.output import OutputSettings
 from ciimage.rules import ast
@@ -41,6 +42,7 @@ SEQUENTIAL_ACTIONS = (act.Resize, act.Extract, act.Embed, act.Mask, act.Adjust, 
 # Actions that only move or copy pixels: a GIF of them keeps each frame's exact colours.
 PIXEL_MOVES = (act.Extract, act.Mirror, act.Orient)
 
+BLIND_WATERMARKS = (ast.BlindWatermark, ast.BlindWatermarkExtract)
 PIXELS, ORIGINAL, SVGC = "pixels", "original", "svgc"
 # cgif/1 means "CI's default frame count" (imageMogr2 Converting Format chapter).
 CGIF_DEFAULT_FRAMES = 30
@@ -151,6 +153,11 @@ class _Preparer:
         from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
 
         header = self.header
+        if header.animated and any(isinstance(s, BLIND_WATERMARKS) for s in stages):
+            raise UnsupportedFormatError(
+                f"blind watermarks are refused on animated input (this {header.format} has "
+                f"{header.frames} frames); CI adds them to still images only"
+            )
         input_quality = estimate_jpeg_quality(self.data) if header.format == "jpg" else None
         settings = _settings(stages, header, input_quality)
         animated = header.animated and settings.format in ANIMATED_OUTPUTS
@@ -172,7 +179,7 @@ class _Preparer:
         context = planner.PlanContext(header.orientation, animated, header.format)
         name = backend_name(
             self.backend_choice,
-            header.format,
+            decode_key(header),
             settings.format,
             dry.actions,
             (header.width, header.height),

@@ -11,7 +11,7 @@ import numpy as np
 
 from ciimage.errors import ImageError, UnsupportedFormatError
 from ciimage.header import ImageHeader, read_checked_header
-from ciimage.imaging.formats import PILLOW, decoder, open_with_pillow
+from ciimage.imaging.formats import PILLOW, decode_key, decoder, open_with_pillow
 
 _WHITE = 255
 
@@ -30,7 +30,7 @@ def mean_rgb(data: bytes, header: ImageHeader | None = None) -> tuple[int, int, 
     header = header or read_checked_header(data)
     if header.format == "svg":
         raise UnsupportedFormatError("imageAve needs a raster image; SVG input is only for svgc")
-    library = decoder(header.format)
+    library = decoder(decode_key(header))
     if library is None:
         raise UnsupportedFormatError(f"imageAve cannot decode {header.format} input")
     means = _pillow_means(data) if library == PILLOW else _vips_means(data)

@@ -68,12 +68,13 @@ class Backend(ABC):
     name: str
     label: str  # how messages name the backend
 
-    def check_readable(self, fmt: str) -> None:
+    def check_readable(self, header: ImageHeader) -> None:
         from ciimage.errors import ImageError
-        from ciimage.imaging.formats import can_decode
+        from ciimage.imaging.formats import can_decode, decode_key
 
-        if not can_decode(self.name, fmt):
-            raise ImageError(f"the {self.label} backend cannot read {fmt} input")
+        if not can_decode(self.name, decode_key(header)):
+            what = "animated avif" if header.animated else header.format
+            raise ImageError(f"the {self.label} backend cannot read {what} input")
 
     @abstractmethod
     def load(self, data: bytes, source: Source) -> list[Frame]:

@@ -62,7 +62,7 @@ class PillowBackend(Backend):
 
     def load(self, data: bytes, source: Source) -> list[Image.Image]:
         header = source.header
-        self.check_readable(header.format)
+        self.check_readable(header)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -78,7 +78,8 @@ class PillowBackend(Backend):
                 for index in source.frame_indices:
                     image.seek(index)
                     image.load()
-                    frames.append(_to_rgb(image, mode_alpha or image_has_alpha(image)))
+                    # A copy: seeking reuses the same image object for the next frame.
+                    frames.append(_to_rgb(image, mode_alpha or image_has_alpha(image)).copy())
                 return _same_mode(frames)
         except _DECODE_ERRORS as exc:
             raise ImageError(f"{header.format} image cannot be decoded: {exc}") from exc

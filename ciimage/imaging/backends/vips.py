@@ -52,7 +52,7 @@ class VipsBackend(Backend):
 
     def load(self, data: bytes, source: Source) -> list[pyvips.Image]:
         header = source.header
-        self.check_readable(header.format)
+        self.check_readable(header)
         pages = max(source.frame_indices) + 1
         try:
             strip = _load_strip(data, source, pages)
