@@ -55,9 +55,11 @@ def execute(plan: ExecutionPlan, data: bytes, backend: str | None = None) -> Res
     if encoded.data is data:  # size-limit's `!` kept the input
         result = Result(data, header.format, header.width, header.height, plan.input_quality)
     else:
-        width, height = chosen.size(done[0])
-        frames_out = len(done) if plan.request.animation else 1
-        result = Result(encoded.data, encoded.format, width, height, encoded.quality, frames_out)
+        animation = plan.request.animation
+        frames_out = len(animation.delays) if animation else 1
+        result = Result(
+            encoded.data, encoded.format, plan.width, plan.height, encoded.quality, frames_out
+        )
     return _answer(plan.query, result)
 
 

@@ -207,7 +207,9 @@ class _Preparer:
             animation = Animation(delays, header.loop, exact_palette=exact)
         first = done[0] if done and isinstance(done[0], act.Resize) else None
         sequential = all(isinstance(a, SEQUENTIAL_ACTIONS) for a in done)
-        source = Source(header, indices, first, sequential)
+        whole_strip = animated and indices == tuple(range(len(indices)))
+        whole_strip = whole_strip and all(_strip_safe(a, i, header) for i, a in enumerate(done))
+        source = Source(header, indices, first, sequential, whole_strip)
         request = EncodeRequest(
             settings=settings,
             metadata=_metadata(self.data, settings),
@@ -328,6 +330,16 @@ def select_frames(header: ImageHeader, cgif: int | None) -> tuple[tuple[int, ...
     indices = tuple(int(Fraction(i * count, cgif)) for i in range(cgif))
     ends = (*indices[1:], count)
     return indices, tuple(sum(delays[a:b]) for a, b in zip(indices, ends, strict=True))
+
+
+def _strip_safe(action: act.Action, index: int, header: ImageHeader) -> bool:
+    """Whether `action` gives the same pixels on the strip of all frames as on each frame."""
+    if isinstance(action, act.Resize):
+        # The first resize, shrinking both sides, is done by the loader, page by page.
+        return index == 0 and action.width < header.width and action.height < header.height
+    if isinstance(action, act.Adjust):
+        return isinstance(action.operation, (ast.Bright, ast.Contrast, ast.Grayscale))
+    return isinstance(action, act.Mirror) and action.direction is ast.FlipDirection.HORIZONTAL
 
 
 def _quarter_turn(action: act.Action) -> bool:

@@ -33,13 +33,17 @@ class Source:
     `frame_indices` lists the input frames wanted, in order ((0,) for a still output).
     `shrink_to`, when given, is the plan's first action: the decoder may shrink on load to any
     size at least that large (the Resize still runs). `sequential`: every action reads its input
-    top to bottom once, so libvips may decode in one pass.
+    top to bottom once, so libvips may decode in one pass. `whole_strip`: every action gives the
+    same pixels on libvips' strip of all frames as frame by frame (a shrink done on load, point
+    filters, a horizontal flip), so a backend may run them once on the strip; the Pillow backend
+    always goes frame by frame.
     """
 
     header: ImageHeader
     frame_indices: tuple[int, ...] = (0,)
     shrink_to: Resize | None = None
     sequential: bool = False
+    whole_strip: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ class VipsBackend(Backend):
         except pyvips.Error as exc:
             message = f"{header.format} image cannot be decoded: {_first_line(exc)}"
             raise ImageError(message) from exc
-        if pages == 1:
+        if pages == 1 or source.whole_strip:
             return [strip]
         return [
             strip.crop(0, i * page_height, strip.width, page_height) for i in source.frame_indices
@@ -99,13 +99,15 @@ class VipsBackend(Backend):
         return self.to_array(small), small.width / frame.width
 
     def join(self, frames: list[pyvips.Image], animation: Animation | None) -> pyvips.Image:
-        if animation is None or (len(frames) == 1 and not animation.delays):
+        if animation is None:
             return frames[0]
-        page_height = frames[0].height
+        count = len(animation.delays)
+        # One frame holding several: the strip itself (Source.whole_strip).
+        page_height = frames[0].height // count if len(frames) == 1 else frames[0].height
         strip = pyvips.Image.arrayjoin(frames, across=1) if len(frames) > 1 else frames[0]
         strip = strip.copy()
         strip.set_type(pyvips.GValue.gint_type, "page-height", page_height)
-        strip.set_type(pyvips.GValue.gint_type, "n-pages", len(frames))
+        strip.set_type(pyvips.GValue.gint_type, "n-pages", count)
         strip.set_type(pyvips.GValue.array_int_type, "delay", list(animation.delays))
         strip.set_type(pyvips.GValue.gint_type, "loop", animation.loop)
         return strip
