@@ -291,3 +291,41 @@ def test_scrop_uses_one_crop_for_every_frame(animation):
     arrays = check_animation(process(data, "imageMogr2/scrop/40x30"), fmt, (80, 60))
     # No face in these frames: CI returns the image unchanged, every frame of it.
     assert near(arrays[LATER][3, 3], MARKER) and near(arrays[LATER][-3, -3], background(LATER))
+
+
+def test_scrop_finds_the_face_on_the_first_frame_and_crops_every_frame_alike():
+    from skimage import data as samples
+
+    from ciimage import prepare
+    from ciimage.imaging.actions import Extract
+
+    face = Image.fromarray(samples.astronaut()).resize((256, 256))
+    pictures = []
+    for index in range(3):
+        picture = face.copy()
+        picture.paste((60 * index, 255, 0), (0, 246, 256, 256))  # distinct frames
+        pictures.append(picture)
+    buffer = io.BytesIO()
+    pictures[0].save(
+        buffer,
+        "WEBP",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=[50, 70, 90],
+        lossless=True,
+        loop=0,
+    )
+    data = buffer.getvalue()
+    still = io.BytesIO()
+    pictures[0].save(still, "PNG")
+    rule = "imageMogr2/scrop/100x200"
+    plan = prepare(data, rule)
+    crops = [a for a in plan.actions if isinstance(a, Extract)]
+    assert crops and crops == [
+        a for a in prepare(still.getvalue(), rule).actions if isinstance(a, Extract)
+    ]
+    result = process(data, rule)
+    _, arrays, delays, _ = read_back(result.data)
+    assert (result.width, result.height, len(arrays), delays) == (100, 200, 3, [50, 70, 90])
+    top = slice(0, 150)
+    assert np.abs(arrays[2][top] - arrays[0][top]).mean() < 3  # the same window on each frame
