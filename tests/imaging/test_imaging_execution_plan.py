@@ -59,3 +59,19 @@ def test_an_array_action_runs_on_both_backends(images, smooth_png, backend):
     plain = images.decode(ciimage.execute(plan, smooth_png).data).astype(int)
     turned = images.decode(ciimage.execute(inverted, smooth_png).data).astype(int)
     assert np.array_equal(turned[..., :3], 255 - plain[..., :3])
+
+
+def test_a_plan_with_a_skipped_stage_pickles(smooth_png):
+    rule = "imageMogr2/cut/10x10x5000x5000/ignore-error/1|imageMogr2/thumbnail/50x"
+    plan = pickle.loads(pickle.dumps(ciimage.prepare(smooth_png, rule)))
+    assert "must lie inside" in plan.stages[0].skipped.message
+    assert ciimage.execute(plan, smooth_png).width == 50
+
+
+def test_the_deadline_is_absolute_and_checked_between_actions(smooth_png):
+    from ciimage.errors import ProcessingTimeoutError
+
+    plan = ciimage.prepare(smooth_png, "imageMogr2/thumbnail/300x")
+    expired = dataclasses.replace(plan, deadline=plan.deadline - 3600)
+    with pytest.raises(ProcessingTimeoutError, match="stopped before scale to 300x200"):
+        ciimage.execute(expired, smooth_png)
