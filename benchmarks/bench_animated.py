@@ -22,6 +22,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from base64 import urlsafe_b64encode
 from pathlib import Path
@@ -153,10 +154,42 @@ def run_gifsicle(operation: str, data: bytes, size: tuple[int, int]) -> bytes:
         "crop": ["--crop", f"{width // 4},{height // 4}+{width // 2}x{height // 2}"],
         "rotate90": ["--rotate-90"],
     }[operation]
-    done = subprocess.run(
-        ["gifsicle", *arguments], input=data, capture_output=True, check=True, timeout=600
-    )
-    return done.stdout
+    with tempfile.TemporaryDirectory() as folder:
+        source, target = Path(folder) / "in.gif", Path(folder) / "out.gif"
+        source.write_bytes(data)
+        command = ["gifsicle", "--no-warnings", *arguments, str(source), "-o", str(target)]
+        child = subprocess.Popen(command)
+        GIFSICLE_PEAK_MB[0] = _watch_peak(child)
+        if child.returncode != 0:
+            raise RuntimeError(f"gifsicle failed with status {child.returncode}")
+        return target.read_bytes()
+
+
+# gifsicle's own peak RSS: ru_maxrss would include the memory of the process that forked it.
+GIFSICLE_PEAK_MB = [0.0]
+
+
+def _watch_peak(child: subprocess.Popen) -> float:
+    """Poll the child's VmHWM (its own high-water mark since exec) until it exits."""
+    peak = 0.0
+    status = Path(f"/proc/{child.pid}/status")
+    while child.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.002)
+    return peak
+
+
+def own_peak_mb() -> float:
+    """This process's peak RSS since exec (VmHWM); ru_maxrss also counts the parent at fork."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def warm_up(implementation: str) -> None:
@@ -189,11 +222,7 @@ def worker(implementation: str, operation: str, source: str, target: str) -> Non
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime - started.ru_utime - started.ru_stime
     cpu += children.ru_utime + children.ru_stime
-    rss = (
-        max(own.ru_maxrss, children.ru_maxrss) / 1024
-        if implementation != "gifsicle"
-        else (children.ru_maxrss / 1024)
-    )
+    rss = GIFSICLE_PEAK_MB[0] if implementation == "gifsicle" else own_peak_mb()
     Path(target).write_bytes(output)
     print(json.dumps({"cpu": cpu, "wall": wall, "rss": rss, "bytes": len(output)}))
 
