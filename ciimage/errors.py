@@ -14,6 +14,7 @@ class CIError(Exception):
     code: int = -60998
     cos_code: str = "InvalidArgument"
     http_status: int = 400
+    detail: str | None = None
 
     def __init__(
         self,
@@ -22,9 +23,12 @@ class CIError(Exception):
         code: int | None = None,
         cos_code: str | None = None,
         http_status: int | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # What the library underneath said, for `--verbose` and logs; never the message itself.
+        self.detail = detail
         if code is not None:
             self.code = code
         if cos_code is not None:

@@ -13,6 +13,7 @@ import numpy as np
 import pillow_heif
 from PIL import Image
 
+from ciimage.decode_errors import decode_error
 from ciimage.errors import ImageError
 from ciimage.header import MAX_PIXELS
 from ciimage.imaging.backends.base import Backend
@@ -73,7 +74,7 @@ class PillowBackend(Backend):
                 image.load()
                 return _to_rgb(image)
         except _DECODE_ERRORS as exc:
-            raise ImageError(f"{header.format} image cannot be decoded: {exc}") from exc
+            raise decode_error(header.format, exc) from exc
 
     def size(self, image: Image.Image) -> tuple[int, int]:
         return image.size

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pyvips
 
+from ciimage.decode_errors import decode_error
 from ciimage.errors import ImageError
 from ciimage.imaging.backends.base import Backend
 from ciimage.imaging.context import ExecutionContext
@@ -70,8 +71,7 @@ class VipsBackend(Backend):
                 )
             return _to_srgb8(image)
         except pyvips.Error as exc:
-            message = f"{header.format} image cannot be decoded: {_first_line(exc)}"
-            raise ImageError(message) from exc
+            raise decode_error(header.format, exc) from exc
 
     def size(self, image: pyvips.Image) -> tuple[int, int]:
         return image.width, image.height
@@ -84,7 +84,7 @@ class VipsBackend(Backend):
         try:
             return _STEPS[type(action)](image, action)
         except pyvips.Error as exc:
-            raise ImageError(f"image cannot be processed: {_first_line(exc)}") from exc
+            raise decode_error(context.header.format, exc) from exc
 
     def rgb_array(self, image: pyvips.Image, max_side: int) -> tuple[np.ndarray, float]:
         factor = min(1.0, max_side / max(image.width, image.height))
@@ -93,7 +93,7 @@ class VipsBackend(Backend):
         try:
             array = small.numpy()
         except pyvips.Error as exc:
-            raise ImageError(f"image cannot be decoded: {_first_line(exc)}") from exc
+            raise decode_error(None, exc) from exc
         return np.ascontiguousarray(array, dtype=np.uint8), small.width / image.width
 
     def encode(
@@ -112,7 +112,7 @@ class VipsBackend(Backend):
             )
         except pyvips.Error as exc:
             # Sequential decoding runs inside the encoder: a truncated file surfaces here.
-            raise ImageError(f"image cannot be decoded: {_first_line(exc)}") from exc
+            raise decode_error(context.header.format, exc) from exc
 
 
 def _shrinks(action: Resize, width: int, height: int) -> bool:
@@ -130,7 +130,3 @@ def _to_srgb8(image: pyvips.Image) -> pyvips.Image:
         if image.bands > 4:
             image = image[0:4]
     return image
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
