@@ -7,6 +7,21 @@ can report it without a lookup table of their own.
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters written as `\\xNN`, so a terminal shows rather than obeys
+    them (a BEL, an escape sequence or a newline in a rule)."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def printable(text: str) -> str:
+    """`text` quoted for a message, its control characters escaped."""
+    return f"'{escape_controls(text)}'"
+
 
 class CIError(Exception):
     """Base of every error ciimage raises on bad input."""

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from ciimage import __version__
 from ciimage.cli.options import EXIT_CODES
-from ciimage.errors import CIError
+from ciimage.errors import CIError, escape_controls
 
 SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve")
 
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CIError as exc:
-        print(f"error {exc.code}: {exc.message}", file=sys.stderr)
+        print(f"error {exc.code}: {escape_controls(exc.message)}", file=sys.stderr)
         detail = getattr(exc, "detail", None)
         if verbose and detail:
             print(f"  library said: {detail}", file=sys.stderr)

@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from ciimage.errors import RuleError
 from ciimage.resources import resource_dir
 from ciimage.rules import ast
-from ciimage.rules.errors_text import describe_syntax_error
+from ciimage.rules.errors_text import describe_syntax_error, value_help
 from ciimage.rules.specs import (
     CONTEXT_RULES,
     KEYED_SPECS,
@@ -325,7 +325,7 @@ def build_keyed_stage(spec: Any, params: list[ParamValue], position: int) -> Any
     if missing:
         first = next(p for p in spec.params if p.attrs and p.attrs[0].name == missing[0])
         raise RuleError(
-            f"{spec.name} needs {first.key} ({SYNTAXES[first.syntax].help})",
+            f"{spec.name} needs {first.key} ({value_help(first)})",
             position=position,
             parameter=first.key,
         )
