@@ -54,6 +54,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                 continue  # not built yet
             raise
         module.register(subparsers)
+        registered = subparsers.choices.get(name)
+        if registered is not None and not registered.epilog:
+            registered.epilog = EXIT_CODES  # the same three codes for every subcommand
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ciimage.cli.options import EXIT_CODES, add_verbose, read_input
+from ciimage.cli.options import add_verbose, read_input
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,7 +14,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="print imageInfo, exif, imageAve or ImageInspect JSON for an image",
         description="Print the JSON CI answers about an image (imageInfo by default: format, "
         "width, height, size, orientation).",
-        epilog=EXIT_CODES,
     )
     parser.add_argument("input", metavar="INPUT", help="image file, or - for standard input")
     query = parser.add_mutually_exclusive_group()

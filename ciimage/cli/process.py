@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ciimage.cli.options import (
-    EXIT_CODES,
     add_bucket_root,
     add_verbose,
     read_input,
@@ -21,7 +20,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="apply a processing rule to an image",
         description="Apply a CI processing rule. The output format comes from the rule (or the "
         "input's own format), never from the output file name.",
-        epilog=EXIT_CODES,
     )
     parser.add_argument("input", metavar="INPUT", help="image file, or - for stdin")
     parser.add_argument("rule", metavar="RULE", help="a rule, URL or query string")

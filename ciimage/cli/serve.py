@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ciimage.cli.options import EXIT_CODES
 from ciimage.server.config import (
     DEFAULT_MAX_QUEUE,
     DEFAULT_STYLE_SEPARATORS,
@@ -31,7 +30,6 @@ def register(subparsers: Any) -> None:
             "at it with CosConfig(..., Scheme='http', IP='127.0.0.1', Port=PORT). One line per "
             "request goes to standard error (--quiet: none)."
         ),
-        epilog=EXIT_CODES,
     )
     parser.add_argument(
         "--root", required=True, type=Path, help="folder holding one folder per bucket"

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from ciimage.cli.options import EXIT_CODES
 from ciimage.errors import RuleError, escape_controls
 
 
@@ -15,7 +14,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check rules and print their canonical form",
         description="Check CI processing rules. Exit 0 when all are valid, 2 otherwise.",
-        epilog=EXIT_CODES,
     )
     parser.add_argument("rules", nargs="+", metavar="RULE", help="a rule, URL or query string")
     parser.add_argument("--json", action="store_true", help="print each rule's AST as JSON")
