@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -27,7 +26,11 @@ from ciimage.server.launch import serve_in_subprocess
 BUCKET = "bench-1250000000"
 CLIENTS = 2
 ROUNDS = 6
-CASES = {"plain GET 20 KB": ("small.jpg", "", 400), "GET ?thumbnail/512x512": ("big.jpg", "?imageMogr2/thumbnail/512x512", 24)}  # fmt: skip
+# name: (object, query, requests per round)
+CASES = {
+    "plain GET 160x120 JPEG": ("small.jpg", "", 400),
+    "GET ?thumbnail/512x512 of 2000x1500": ("big.jpg", "?imageMogr2/thumbnail/512x512", 24),
+}
 MAX_COST = 0.03
 
 
