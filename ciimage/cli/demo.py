@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ciimage.cli.demo_examples import EXAMPLES, PHOTOS, Example
+from ciimage.cli.demo_examples import EXAMPLES, PHOTOS, TRUNCATED, Example
 from ciimage.errors import CIError
 
 
@@ -82,14 +82,17 @@ def write_inputs(folder: Path, names: set[str]) -> dict[str, Picture]:
         if data is None:
             continue
         (folder / name).write_bytes(data)
-        written[name] = describe(f"inputs/{name}", data)
+        if name == TRUNCATED:  # its header is whole; the label says why it is not drawn
+            written[name] = Picture(f"inputs/{name}", "jpg, cut short", 0, 0, len(data))
+        else:
+            written[name] = describe(f"inputs/{name}", data)
     return written
 
 
 def input_bytes(name: str) -> bytes | None:
     if name in PHOTOS:
         return photograph(PHOTOS[name])
-    if name == "truncated.jpg":
+    if name == TRUNCATED:
         whole = photograph(PHOTOS["coffee.jpg"])
         return whole[: len(whole) // 2]
     path = samples_dir() / name
@@ -111,10 +114,7 @@ def photograph(name: str, quality: int = 90) -> bytes:
 def describe(path: str, data: bytes) -> Picture:
     from ciimage.header import read_checked_header
 
-    try:
-        header = read_checked_header(data)
-    except CIError:
-        return Picture(path, "jpg, cut short", 0, 0, len(data))
+    header = read_checked_header(data)
     return Picture(path, header.format, header.width, header.height, len(data))
 
 

@@ -56,6 +56,8 @@ PHOTOS = {
     "rocket.jpg": "rocket.jpg",
 }
 
+TRUNCATED = "truncated.jpg"  # the coffee photograph cut in half, for a decoding error
+
 _RED = b64("#FF0000")
 _WHITE = b64("#FFFFFF")
 
@@ -132,6 +134,6 @@ EXAMPLES: tuple[Example, ...] = (
             "The value can be 0–360.", refused=True),
     Example(REFUSED, "coffee.jpg", "imageMogr2/thumbnail/20000x",
             "Ensure that image dimensions are equal to or less than 9,999 pixels.", refused=True),
-    Example(REFUSED, "truncated.jpg", "imageMogr2/rotate/90",
+    Example(REFUSED, TRUNCATED, "imageMogr2/rotate/90",
             "A file cut short: CI cannot read it either", refused=True),
 )  # fmt: skip

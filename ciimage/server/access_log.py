@@ -105,8 +105,16 @@ def request_record(scope: Scope, bucket_of: BucketOf) -> dict[str, Any]:
     }
 
 
+_second: list[tuple[int, str]] = [(-1, "")]  # the last second formatted: strftime once a second
+
+
 def _utc_time(now: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    whole = int(now)
+    cached_second, text = _second[0]
+    if whole != cached_second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second[0] = (whole, text)
+    return f"{text}.{int((now - whole) * 1000):03d}Z"
 
 
 def _rule(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
