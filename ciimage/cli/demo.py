@@ -113,9 +113,11 @@ def photograph(name: str, quality: int = 90) -> bytes:
 
 def describe(path: str, data: bytes) -> Picture:
     from ciimage.header import read_checked_header
+    from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
 
     header = read_checked_header(data)
-    return Picture(path, header.format, header.width, header.height, len(data))
+    quality = estimate_jpeg_quality(data) if header.format == "jpg" else None
+    return Picture(path, header.format, header.width, header.height, len(data), quality)
 
 
 def show(

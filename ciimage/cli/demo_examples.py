@@ -122,7 +122,8 @@ EXAMPLES: tuple[Example, ...] = (
     Example(WATERMARKS, "coffee.jpg",
             f"watermark/2/text/5rWL6K-V/font/{b64('SimHei.ttf')}/fontsize/48/fill/{_WHITE}"
             "/dissolve/90/gravity/southeast/dx/20/dy/20",
-            "Watermark text, which must be URL-safe Base64-encoded (测试, the README's example)"),
+            "Watermark text, which must be URL-safe Base64-encoded (the README's example: "
+            "5rWL6K-V is 'test' in Chinese)"),
     Example(WATERMARKS, "chelsea.jpg",
             f"watermark/2/text/{b64('ciimage demo')}/fill/{b64('#FFD700')}/fontsize/36"
             "/gravity/north/dy/16",

@@ -92,3 +92,32 @@ def test_real_photographs_families_docs_and_refusals(demo) -> None:
     assert all(error.startswith("error -") for error in parsed.errors)
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "image-orientation:none" in page and "5rWL6K-V" in page
+
+
+def test_the_readme_command_works_from_the_wheel(tmp_path: Path) -> None:
+    """`pip install . && ciimage demo --out demo-out`: the wheel carries samples and docs."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    site = tmp_path / "site"
+    zipfile.ZipFile(next(tmp_path.glob("ciimage-*.whl"))).extractall(site)
+    done = subprocess.run(
+        [sys.executable, "-m", "ciimage", "demo", "--out", "demo-out"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "demo-out"
+    assert (out / "docs" / "semantics.md").is_file() and (out / "inputs" / "sideways.jpg").is_file()
+    assert len(list((out / "outputs").iterdir())) == sum(1 for e in EXAMPLES if not e.refused)
