@@ -94,3 +94,17 @@ def describe_os_error(exc: OSError) -> str:
     if exc.filename:
         return f"{exc.filename}: {reason}"
     return reason
+
+
+def user_cache_file(name: str) -> str | None:
+    """`$XDG_CACHE_HOME/ciimage/NAME` (default `~/.cache`), its folder made private (0700);
+    None when there is no writable place for it, and the caller works without a cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "ciimage"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    return str(folder / name)
