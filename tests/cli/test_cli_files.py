@@ -14,6 +14,7 @@ import pytest
 
 from ciimage.files import write_atomically
 from ciimage.server.storage import BucketStore
+from ciimage.server.styles import StyleStore
 
 
 def _mode(path: Path) -> int:
@@ -51,10 +52,12 @@ def test_server_objects_have_the_umask_mode(tmp_path, umask, expected):
         store.write_bytes("photos-1250000000", "a/b.jpg", b"bytes")
         with store.staged_write("photos-1250000000", "result.png") as staged:  # Pic-Operations
             staged.write(b"png")
+        StyleStore(tmp_path, "-").put("photos-1250000000", "thumb", "imageView2/2/w/100")
     finally:
         os.umask(previous)
     assert _mode(tmp_path / "photos-1250000000" / "a" / "b.jpg") == expected
     assert _mode(tmp_path / "photos-1250000000" / "result.png") == expected
+    assert _mode(tmp_path / ".ciimage" / "styles" / "photos-1250000000.json") == expected
 
 
 def test_output_into_a_missing_folder_names_the_users_path(run_cli, photo, tmp_path):
