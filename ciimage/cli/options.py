@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_CODES = "exit status: 0 done, 1 file or system error, 2 rule or image error (CI's code shown)"
+EXIT_CODES = (
+    "exit status: 0 done, 1 file or system error, 2 rule or image error (CI's code shown) or "
+    "a usage error"
+)
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:
