@@ -25,7 +25,11 @@ from ciimage.rules.inputs import rule_from_query
         ("watermark/2/text/YQ/font/QXJpYWwyLnR0Zg", "QXJpYWwyLnR0Zg", "did you mean 'Arial.ttf'"),
         ("watermark/1/image/aHR0cHM6Ly9hLmNvbS94LnBuZw", "aHR0cHM6", "http:// URL"),
         ("imageView2/2/w/10/x/3", "x/3", "unknown imageView2 parameter 'x'"),
-        ("imageMogr2/rotate/90|imageMogr2/rotate/999", "999", "rotate must be between 0 and 360, got 999"),
+        (
+            "imageMogr2/rotate/90|imageMogr2/rotate/999",
+            "999",
+            "rotate must be between 0 and 360, got 999",
+        ),
         (
             "http://b-1250000000.cos.ap-x.myqcloud.com/a.jpg?q-sign-algorithm=sha1&imageMogr2/blur/99x1",
             "99x1",

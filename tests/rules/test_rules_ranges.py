@@ -129,7 +129,10 @@ def test_every_numeric_parameter_is_covered() -> None:
     ("rule", "message"),
     [
         ("imageMogr2/thumbnail/!0p", "thumbnail percentage must be between 1 and 1000, got 0"),
-        ("imageMogr2/thumbnail/!1001p", "thumbnail percentage must be between 1 and 1000, got 1001"),
+        (
+            "imageMogr2/thumbnail/!1001p",
+            "thumbnail percentage must be between 1 and 1000, got 1001",
+        ),
         ("imageMogr2/thumbnail/!1000p", None),
         ("imageMogr2/thumbnail/0@", "thumbnail area must be"),
         ("imageMogr2/thumbnail/99980001@", None),
@@ -141,7 +144,10 @@ def test_every_numeric_parameter_is_covered() -> None:
         ("imageView2/0/w/10", "imageView2 mode must be between 1 and 5, got 0"),
         ("imageView2/6/w/10", "imageView2 mode must be between 1 and 5, got 6"),
         ("imageView2/w/10", "need a mode first"),
-        ("watermark/2/text/YQ/scatype/3/spcent/251", "spcent must be between 1 and 250 with scatype 3"),
+        (
+            "watermark/2/text/YQ/scatype/3/spcent/251",
+            "spcent must be between 1 and 250 with scatype 3",
+        ),
         ("watermark/2/text/YQ/scatype/3", "scatype must be used together with spcent"),
         ("watermark/2/text/YQ/spcent/3", "spcent must be used together with scatype"),
         ("watermark/3/type/1", "needs image"),
