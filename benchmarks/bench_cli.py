@@ -27,9 +27,10 @@ OURS = str(Path(__file__).resolve().parents[1])
 
 
 def _elapsed_ms(command: list[str], checkout: str) -> float:
+    # Run outside both checkouts: `python -m` puts the working folder first on sys.path.
     env = {**os.environ, "PYTHONPATH": checkout}
     started = time.perf_counter()
-    subprocess.run(command, capture_output=True, check=True, timeout=60, env=env)
+    subprocess.run(command, capture_output=True, check=True, timeout=60, env=env, cwd="/")
     return (time.perf_counter() - started) * 1000
 
 
