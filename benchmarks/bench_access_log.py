@@ -1,7 +1,7 @@
 """What the access log costs `ciimage serve`: req/s with the log on (default) and off (--quiet).
 
 Run: `python -m pytest benchmarks/bench_access_log.py -s`. Two servers over the same root, the
-same load on each, rounds interleaved (on, off, on, off...) so that the shared machine's noise
+same load on each, rounds interleaved (on-off, off-on, ...) so that the shared machine's noise
 falls on both alike. Target (issue 13): logging costs at most 3% of req/s, asserted on the
 middleware's own time per request (in process, free of the machine's noise) against the served
 rate. Plain GETs of a small
@@ -31,7 +31,7 @@ from ciimage.server.launch import serve_in_subprocess
 
 BUCKET = "bench-1250000000"
 CLIENTS = 2
-ROUNDS = 6
+ROUNDS = 8
 # name: (object, query, requests per round)
 CASES = {
     "plain GET 160x120 JPEG": ("small.jpg", "", 400),
@@ -82,8 +82,9 @@ def test_access_log_cost(servers: dict[str, str], case: str) -> None:
     try:
         for name, url in servers.items():
             _round(clients[name], f"{url}/{key}{query}", CLIENTS * 2)  # warm up
-        for _ in range(ROUNDS):
-            for name, url in servers.items():
+        for index in range(ROUNDS):
+            order = list(servers.items())
+            for name, url in order if index % 2 == 0 else reversed(order):  # ABBA: no order bias
                 rates[name].append(_round(clients[name], f"{url}/{key}{query}", count))
     finally:
         for pool in clients.values():
