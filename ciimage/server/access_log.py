@@ -10,7 +10,7 @@ time (UTC), method, bucket, /key, the processing rule (its first 80 characters: 
 or the rules of a Pic-Operations header), status, X-ErrNo (or -), response bytes, milliseconds
 and the request id COS SDKs print (x-cos-request-id). With `json_lines` the same fields are one
 JSON object per line. The work per request is a few dictionary lookups and one write; the
-bucket is read from the Host header the way the server routes it.
+bucket is the one the app routed the request to, which it leaves in `request.state.bucket`.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class AccessLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         seen: dict[str, Any] = {"status": 0, "bytes": 0, "errno": None, "request_id": None}
 
         async def observe(message: Message) -> None:
@@ -69,10 +69,10 @@ class AccessLog:
         try:
             await self.app(scope, receive, observe)
         finally:
-            self._write(scope, seen, (time.perf_counter() - started) * 1000)
+            self._write(scope, seen, wall, (time.perf_counter() - started) * 1000)
 
-    def _write(self, scope: Scope, seen: dict[str, Any], elapsed_ms: float) -> None:
-        record = request_record(scope, self.bucket_of)
+    def _write(self, scope: Scope, seen: dict[str, Any], wall: float, elapsed_ms: float) -> None:
+        record = request_record(scope, self.bucket_of, wall)
         record.update(
             status=seen["status"] or 500,
             errno=seen["errno"],
@@ -88,16 +88,21 @@ class AccessLog:
             pass
 
 
-def request_record(scope: Scope, bucket_of: BucketOf) -> dict[str, Any]:
-    """time, method, bucket, key and rule of a request, from its ASGI scope."""
+def request_record(scope: Scope, bucket_of: BucketOf, wall: float) -> dict[str, Any]:
+    """time, method, bucket, key and rule of a request that started at `wall`, from its scope.
+
+    The bucket is the one the app routed the request to (`request.state.bucket`); a request
+    refused before routing (a bad signature) has its Host read here instead."""
     headers = {name.lower(): value for name, value in scope.get("headers", ())}
-    host = headers.get(b"host")
-    try:
-        bucket = bucket_of(host.decode("latin-1") if host is not None else None)
-    except Exception:  # an unroutable Host is the request's error, answered by the app
-        bucket = None
+    bucket = scope.get("state", {}).get("bucket")
+    if bucket is None:
+        host = headers.get(b"host")
+        try:
+            bucket = bucket_of(host.decode("latin-1") if host is not None else None)
+        except Exception:  # an unroutable Host is the request's error, answered by the app
+            bucket = None
     return {
-        "time": _utc_time(time.time()),
+        "time": _utc_time(wall),
         "method": scope.get("method", ""),
         "bucket": bucket,
         "key": str(scope.get("path", "/"))[1:],

@@ -126,4 +126,4 @@ def test_the_console_of_a_real_server(tmp_path, make_photo, options, lines):
             logged = [line for line in served.log.read_text().splitlines() if LINE.match(line)]
     assert len(logged) == lines
     if lines:
-        assert logged[0].endswith(request_id) and " /p.jpg " in logged[0]
+        assert logged[0].endswith(request_id) and f" {BUCKET} /p.jpg " in logged[0]
