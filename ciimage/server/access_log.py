@@ -93,7 +93,7 @@ def request_record(scope: Scope, bucket_of: BucketOf, wall: float) -> dict[str, 
 
     The bucket is the one the app routed the request to (`request.state.bucket`); a request
     refused before routing (a bad signature) has its Host read here instead."""
-    headers = {name.lower(): value for name, value in scope.get("headers", ())}
+    headers = _wanted_headers(scope)
     bucket = scope.get("state", {}).get("bucket")
     if bucket is None:
         host = headers.get(b"host")
@@ -107,6 +107,15 @@ def request_record(scope: Scope, bucket_of: BucketOf, wall: float) -> dict[str, 
         "bucket": bucket,
         "key": str(scope.get("path", "/"))[1:],
         "rule": _rule(scope, headers),
+    }
+
+
+def _wanted_headers(scope: Scope) -> dict[bytes, bytes]:
+    """Host and Pic-Operations, the two request headers a line needs (ASGI names are lowercase)."""
+    return {
+        name: value
+        for name, value in scope.get("headers", ())
+        if name == b"host" or name == b"pic-operations"
     }
 
 
@@ -135,11 +144,15 @@ def _rule(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         query = scope.get("query_string", b"")
         if not query:
             return None
-        # Presigned URLs carry their signature in the query: it is not the rule.
-        parts = [part for part in query.decode("latin-1").split("&") if not _SIGNING.match(part)]
-        if not parts:
+        text = query.decode("latin-1")
+        if "&" in text:  # presigned URLs carry their signature in the query: it is not the rule
+            text = "&".join(part for part in text.split("&") if not _SIGNING.match(part))
+        elif _SIGNING.match(text):
             return None
-        text = unquote("&".join(parts))
+        if not text:
+            return None
+        if "%" in text:
+            text = unquote(text)
     return text[:RULE_CHARACTERS]
 
 
