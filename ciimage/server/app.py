@@ -117,11 +117,12 @@ class Dispatcher:
                 headers=[(k, v) for k, v in request.headers.items()],
                 authorization_header=request.headers.get("authorization"),
             )
+        bucket = request.state.bucket = self.state.bucket_for(target)  # also for the access log
         return RequestContext(
             request=request,
             request_id=_request_id(request),
             target=target,
-            bucket=self.state.bucket_for(target),
+            bucket=bucket,
             key=_path(request)[1:],
             raw_query=raw_query,
             query_pairs=query_pairs,

@@ -12,13 +12,13 @@ import contextlib
 import hashlib
 import os
 import stat as stat_module
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ciimage.files import open_temporary
 from ciimage.server.errors import InvalidKeyError, NoSuchBucketError, NoSuchKeyError
 from ciimage.server.hosts import BUCKET_NAME
 from ciimage.watermark.resolver import SERVER_TEMP_PREFIX
@@ -229,9 +229,8 @@ class StagedWrite:
 
     def __init__(self, target: Path) -> None:
         self.target = target
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        fd, self._temp = open_temporary(target, prefix=TEMP_PREFIX)  # the umask's mode
         self._handle = os.fdopen(fd, "wb")
-        self._temp = Path(temp_name)
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._size = 0
         self._committed = False

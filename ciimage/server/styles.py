@@ -10,11 +10,11 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
 from ciimage.errors import StyleNotFoundError
+from ciimage.files import open_temporary
 from ciimage.server.errors import InvalidStyleNameError, StyleLimitError
 from ciimage.server.storage import TEMP_PREFIX
 
@@ -88,7 +88,7 @@ class StyleStore:
     def _write(self, bucket: str, styles: dict[str, str]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self._file(bucket)
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.folder)
+        fd, temp_name = open_temporary(target, prefix=TEMP_PREFIX)  # the umask's mode
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"styles": styles}, handle, ensure_ascii=False, indent=1)
