@@ -13,7 +13,6 @@ import numpy as np
 import pyvips
 
 from ciimage.decode_errors import decode_error
-from ciimage.errors import ImageError
 from ciimage.imaging.actions import (
     Action,
     Adjust,
