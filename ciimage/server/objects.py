@@ -74,12 +74,10 @@ async def get_object(state: ServerState, ctx: RequestContext) -> Response:
     """The stored bytes, streamed from disk (one Range answers 206), never buffered whole."""
     stat = state.store.stat(ctx.bucket, ctx.key)
     path = state.store.object_path(ctx.bucket, ctx.key)
+    # Content-Type goes in as a header, verbatim: as `media_type` Starlette would add a charset.
     headers = {**object_headers(ctx, stat), **ctx.response_overrides()}
-    media_type = headers.pop("Content-Type")
     use_range = satisfiable_range(ctx.request.headers.get("range"), stat.size)
-    return RangedFileResponse(
-        path, use_range=use_range, media_type=media_type, headers=headers, stat_result=path.stat()
-    )
+    return RangedFileResponse(path, use_range=use_range, headers=headers, stat_result=path.stat())
 
 
 async def head_object(state: ServerState, ctx: RequestContext) -> Response:
