@@ -112,15 +112,21 @@ class MetadataStore:
 
     def __init__(self, private_dir: Path, write_file: AtomicWriter) -> None:
         self.folder = private_dir / "meta"
+        self._folder_text = str(self.folder)
         self._write_file = write_file
 
     def _path(self, bucket: str, key: str) -> Path:
+        return Path(self._path_text(bucket, key))
+
+    def _path_text(self, bucket: str, key: str) -> str:
+        # Plain strings, not pathlib: a listing looks up one sidecar per key it returns.
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        return self.folder / bucket / digest[:2] / f"{digest}.json"
+        return os.path.join(self._folder_text, bucket, digest[:2], digest + ".json")
 
     def _records(self, bucket: str, key: str) -> list[ObjectRecord]:
         try:
-            data = json.loads(self._path(bucket, key).read_bytes())
+            with open(self._path_text(bucket, key), "rb") as handle:
+                data = json.loads(handle.read())
         except (FileNotFoundError, NotADirectoryError):
             return []
         except (OSError, ValueError):
@@ -154,8 +160,9 @@ class MetadataStore:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError):
             self._path(bucket, key).unlink()
 
-    def has_sidecar(self, bucket: str, key: str) -> bool:
-        return self._path(bucket, key).exists()
+    def bucket_has_records(self, bucket: str) -> bool:
+        """False when no object of the bucket was ever stored with a record: lookups can skip."""
+        return os.path.isdir(os.path.join(self._folder_text, bucket))
 
     def drop_bucket(self, bucket: str) -> None:
         shutil.rmtree(self.folder / bucket, ignore_errors=True)

@@ -167,10 +167,12 @@ class BucketStore:
         """One List Objects page and the stat of each key on it (in the page's order)."""
         path = self.bucket_path(bucket)
         page = list_page(TreeWalker(self._directories, path).seek, query)
+        top = str(path)
+        records = self.meta.bucket_has_records(bucket)
         stats = []
         for key in page.keys:
             try:
-                stats.append(self._stat_at(bucket, key, path / key))
+                stats.append(self._stat_at(bucket, key, os.path.join(top, key), records))
             except NoSuchKeyError:  # deleted since it was listed: report what was seen
                 stats.append(ObjectStat(size=0, mtime=0.0, etag='""'))
         return page, stats
@@ -205,14 +207,14 @@ class BucketStore:
     def stat(self, bucket: str, key: str) -> ObjectStat:
         return self._stat_at(bucket, key, self.object_path(bucket, key))
 
-    def _stat_at(self, bucket: str, key: str, path: Path) -> ObjectStat:
+    def _stat_at(self, bucket: str, key: str, path: Path | str, records: bool = True) -> ObjectStat:
         try:
-            info = path.stat()
+            info = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
             info = None
         if info is None or not stat_module.S_ISREG(info.st_mode):
             raise NoSuchKeyError(f"object {key!r} does not exist in bucket {bucket!r}")
-        record = self.meta.read(bucket, key, info)
+        record = self.meta.read(bucket, key, info) if records else None
         if record is not None:
             return ObjectStat(info.st_size, info.st_mtime, record.etag, record.meta)
         return ObjectStat(size=info.st_size, mtime=info.st_mtime, etag=self._etag(path, info))
@@ -313,7 +315,7 @@ class BucketStore:
 
     # ---- ETags ----
 
-    def _etag(self, path: Path, info: os.stat_result) -> str:
+    def _etag(self, path: Path | str, info: os.stat_result) -> str:
         cache_key = str(path)
         with self._etag_lock:
             cached = self._etags.get(cache_key)
@@ -321,7 +323,7 @@ class BucketStore:
                 self._etags.move_to_end(cache_key)
                 return cached[2]
         digest = hashlib.md5(usedforsecurity=False)
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         etag = f'"{digest.hexdigest()}"'
