@@ -7,10 +7,10 @@ are percent-encoded (design A25); `Delimiter` is sent as given.
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import quote
 
 from ciimage.server.cosxml import XML_DECLARATION, element
@@ -23,9 +23,10 @@ MAX_DELETE_KEYS = 1000
 
 
 def iso_time(epoch: float) -> str:
-    """COS's `2026-12-01T19:00:00.000Z`."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """COS's `2026-12-01T19:00:00.000Z` (time.gmtime: a listing formats one per key)."""
+    seconds = int(epoch)
+    millis = int((epoch - seconds) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 def owner_id(bucket: str) -> str:
@@ -68,6 +69,7 @@ def list_bucket_result(
     parts.append(element("IsTruncated", "true" if page.truncated else "false"))
     if page.next_marker is not None:
         parts.append(element("NextMarker", encode(page.next_marker)))
+    owner = _owner(bucket)
     for key, stat in zip(page.keys, stats, strict=True):
         parts += [
             "<Contents>",
@@ -75,9 +77,8 @@ def list_bucket_result(
             element("LastModified", iso_time(stat.mtime)),
             element("ETag", stat.etag),
             element("Size", stat.size),
-            _owner(bucket),
-            element("StorageClass", "STANDARD"),
-            "</Contents>",
+            owner,
+            "<StorageClass>STANDARD</StorageClass></Contents>",
         ]
     parts += [
         f"<CommonPrefixes>{element('Prefix', encode(p))}</CommonPrefixes>" for p in page.prefixes

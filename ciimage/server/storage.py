@@ -29,6 +29,7 @@ from ciimage.server.errors import (
     NoSuchKeyError,
 )
 from ciimage.server.hosts import BUCKET_NAME
+from ciimage.server.keylocks import KeyLocks
 from ciimage.server.listing import DirectoryCache, ListPage, ListQuery, TreeWalker, list_page
 from ciimage.server.metadata import (
     NO_META,
@@ -46,7 +47,6 @@ RESERVED_PREFIX = "."
 # The root's private folder: styles, object metadata, multipart staging. Never a bucket.
 PRIVATE_FOLDER = ".ciimage"
 MAX_BUCKET_NAME_LENGTH = 60  # COS: BucketName-APPID at most 60 characters
-_KEY_LOCKS = 64
 _MAX_SEGMENT_BYTES = 255  # the usual file-name limit of Linux, macOS and Windows file systems
 _ETAG_CACHE_SIZE = 4096
 
@@ -126,11 +126,7 @@ class BucketStore:
         self._directories = DirectoryCache(skip=_is_hidden_entry)
         self._etags: OrderedDict[str, tuple[int, int, str]] = OrderedDict()
         self._etag_lock = threading.Lock()
-        self._key_locks = [threading.Lock() for _ in range(_KEY_LOCKS)]
-
-    def _lock_for(self, bucket: str, key: str) -> threading.Lock:
-        """One writer at a time per key: a sidecar and its rename go together."""
-        return self._key_locks[hash((bucket, key)) % _KEY_LOCKS]
+        self._key_locks = KeyLocks(self.private / "locks")
 
     # ---- buckets ----
 
@@ -280,7 +276,7 @@ class BucketStore:
         identity = staged.finish()
         etag = etag or staged.md5_etag
         needs_record = bool(meta.headers) or etag != staged.md5_etag
-        with self._lock_for(bucket, key):
+        with self._key_locks.hold(bucket, key):
             try:
                 current = staged.target.stat()
             except (FileNotFoundError, NotADirectoryError):
@@ -300,7 +296,7 @@ class BucketStore:
         path = self.object_path(bucket, key)
         bucket_dir = self.bucket_path(bucket)
         missing = (FileNotFoundError, NotADirectoryError)
-        with self._lock_for(bucket, key), contextlib.suppress(*missing):
+        with self._key_locks.hold(bucket, key), contextlib.suppress(*missing):
             if path.is_dir():
                 raise NoSuchKeyError(f"{key!r} is a folder in bucket {bucket!r}, not an object")
             path.unlink()
