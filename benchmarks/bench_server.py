@@ -5,6 +5,11 @@ a batch of BATCH requests spread over 2 concurrent clients; requests/s is BATCH 
 p50/p95 are per-request latencies over every round (printed, and kept in `extra_info`). Side by
 side in the same group: the same thumbnails by `ciimage.process` in 2 threads (the floor without
 HTTP), and plain GETs of the same objects (the HTTP floor without processing).
+
+COS basics (issue 10): a 1,000-key List Objects page from the middle of a 100,000-object bucket
+against the same page of a 10,000-object bucket (the ratio must stay within 1.5: listing walks in
+key order and stops, it does not read the bucket), and the SDK's multipart `upload_file` of 100 MB
+against a plain `put_object` of 30 MB, in MB/s.
 """
 
 from __future__ import annotations
