@@ -41,16 +41,6 @@ def _xml(ctx: RequestContext, body: bytes, status: int = 200) -> Response:
     )
 
 
-def _count(ctx: RequestContext, name: str, default: int, ceiling: int) -> int:
-    """A `max-keys`-like parameter: empty means the default, above the ceiling means it."""
-    text = ctx.param(name)
-    if not text:
-        return default
-    if not text.isdigit():
-        raise InvalidArgumentError(f"{name}={text!r} must be an integer from 0 to {ceiling}")
-    return min(int(text), ceiling)
-
-
 def _url_encoded(ctx: RequestContext) -> bool:
     encoding = ctx.param("encoding-type") or ""
     if encoding and encoding.lower() != "url":
@@ -87,7 +77,7 @@ async def list_objects(state: ServerState, ctx: RequestContext) -> Response:
         prefix=ctx.param("prefix") or "",
         delimiter=ctx.param("delimiter") or "",
         marker=ctx.param("marker") or "",
-        max_keys=_count(ctx, "max-keys", MAX_KEYS, MAX_KEYS),
+        max_keys=ctx.count_param("max-keys", MAX_KEYS, MAX_KEYS),
     )
     url_encoded = _url_encoded(ctx)
     page, stats = await anyio.to_thread.run_sync(state.store.list_objects, ctx.bucket, query)
@@ -112,7 +102,7 @@ def _after_marker(uploads: list[Upload], key_marker: str, id_marker: str) -> lis
 def _uploads_page(state: ServerState, ctx: RequestContext) -> UploadsPage:
     prefix, delimiter = ctx.param("prefix") or "", ctx.param("delimiter") or ""
     key_marker, id_marker = ctx.param("key-marker") or "", ctx.param("upload-id-marker") or ""
-    max_uploads = _count(ctx, "max-uploads", MAX_KEYS, MAX_KEYS)
+    max_uploads = ctx.count_param("max-uploads", MAX_KEYS, MAX_KEYS)
     candidates = [
         upload
         for upload in _after_marker(state.multipart.uploads(ctx.bucket), key_marker, id_marker)

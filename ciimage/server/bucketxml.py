@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -48,7 +48,7 @@ def _document(root: str, parts: Iterable[str]) -> bytes:
     return (XML_DECLARATION + f"<{root}>" + "".join(parts) + f"</{root}>").encode("utf-8")
 
 
-def _encoder(url_encoded: bool):  # type: ignore[no-untyped-def]
+def _encoder(url_encoded: bool) -> Callable[[str], str]:
     return (lambda text: quote(text, safe="/")) if url_encoded else (lambda text: text)
 
 

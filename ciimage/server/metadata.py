@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any  # parsed JSON
 
 # The headers an upload may set and every GET/HEAD of the object answers (COS PUT Object).
 STORED_HEADERS = (
@@ -93,14 +94,12 @@ class ObjectRecord:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> ObjectRecord:
+    def from_json(cls, data: Mapping[str, Any]) -> ObjectRecord:
+        """Raises KeyError/TypeError/ValueError on a record that is not one (the caller's skip)."""
         identity = FileIdentity(
-            inode=int(data["inode"]),  # type: ignore[call-overload]
-            size=int(data["size"]),  # type: ignore[call-overload]
-            mtime_ns=int(data["mtime_ns"]),  # type: ignore[call-overload]
+            inode=int(data["inode"]), size=int(data["size"]), mtime_ns=int(data["mtime_ns"])
         )
-        pairs = data.get("headers") or []
-        headers = tuple((str(name), str(value)) for name, value in pairs)  # type: ignore[union-attr]
+        headers = tuple((str(name), str(value)) for name, value in data.get("headers") or [])
         return cls(identity=identity, etag=str(data["etag"]), meta=ObjectMeta(headers))
 
 

@@ -98,9 +98,10 @@ class MultipartStore:
         upload_id = uuid.uuid4().hex
         folder = self.folder / bucket / upload_id
         folder.mkdir(parents=True)
-        record = {"key": key, "initiated": time.time(), "headers": [list(p) for p in meta.headers]}
+        initiated = time.time()
+        record = {"key": key, "initiated": initiated, "headers": [list(p) for p in meta.headers]}
         atomic_write_bytes(folder / _UPLOAD_RECORD, json.dumps(record).encode("utf-8"))
-        return Upload(bucket, key, upload_id, record["initiated"], meta, folder)  # type: ignore[arg-type]
+        return Upload(bucket, key, upload_id, initiated, meta, folder)
 
     def _read(self, bucket: str, upload_id: str) -> Upload | None:
         folder = self.folder / bucket / upload_id
@@ -109,10 +110,10 @@ class MultipartStore:
         except (FileNotFoundError, NotADirectoryError, ValueError):
             return None
         headers = tuple((str(k), str(v)) for k, v in record.get("headers", []))
+        meta = ObjectMeta(headers)
         return Upload(
-            bucket, str(record["key"]), upload_id, float(record["initiated"]),
-            ObjectMeta(headers), folder,
-        )  # fmt: skip
+            bucket, str(record["key"]), upload_id, float(record["initiated"]), meta, folder
+        )
 
     def get(self, bucket: str, key: str, upload_id: str | None) -> Upload:
         """The upload `upload_id` of `key`; 404 NoSuchUpload for anything else."""

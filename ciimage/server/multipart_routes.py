@@ -14,8 +14,7 @@ from ciimage.server.bucketxml import (
     parse_complete,
 )
 from ciimage.server.context import RequestContext
-from ciimage.server.errors import InvalidArgumentError
-from ciimage.server.multipart import MAX_PART_BYTES, Upload, check_part_number
+from ciimage.server.multipart import MAX_PART_BYTES, MAX_PART_NUMBER, Upload, check_part_number
 from ciimage.server.objects import receive_upload, upload_meta
 from ciimage.server.state import ServerState
 from ciimage.server.storage import check_key
@@ -52,19 +51,10 @@ async def upload_part(state: ServerState, ctx: RequestContext) -> Response:
     return Response(status_code=200, headers={**ctx.common_headers(), "ETag": part.etag})
 
 
-def _number(ctx: RequestContext, name: str, default: int, ceiling: int) -> int:
-    text = ctx.param(name)
-    if not text:
-        return default
-    if not text.isdigit():
-        raise InvalidArgumentError(f"{name}={text!r} must be a non-negative integer")
-    return min(int(text), ceiling)
-
-
 async def list_parts(state: ServerState, ctx: RequestContext) -> Response:
     upload = _upload(state, ctx)
-    marker = _number(ctx, "part-number-marker", 0, 10**9)
-    max_parts = _number(ctx, "max-parts", MAX_PARTS_LISTED, MAX_PARTS_LISTED)
+    marker = ctx.count_param("part-number-marker", 0, MAX_PART_NUMBER)
+    max_parts = ctx.count_param("max-parts", MAX_PARTS_LISTED, MAX_PARTS_LISTED)
     after = [part for part in state.multipart.parts(upload) if part.number > marker]
     page = PartsPage(
         upload=upload,
