@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from ciimage.server.atomic import StagedWrite, atomic_write_bytes
 from ciimage.server.errors import (
     EntityTooSmallError,
     InvalidArgumentError,
@@ -30,13 +31,7 @@ from ciimage.server.errors import (
     NoSuchUploadError,
 )
 from ciimage.server.metadata import ObjectMeta
-from ciimage.server.storage import (
-    BucketStore,
-    ObjectStat,
-    StagedWrite,
-    atomic_write_bytes,
-    check_key,
-)
+from ciimage.server.storage import BucketStore, ObjectStat, check_key
 
 MAX_PART_NUMBER = 10_000
 MIN_PART_BYTES = 1024 * 1024  # every part but the last (COS: 1 MB)

@@ -1,9 +1,10 @@
 """Buckets as folders under the server root: `<root>/<bucket>/<key>`, written atomically.
 
 The layout is the one `ciimage.watermark.resolver.BucketRootResolver` reads. Every write goes to a
-temporary file in the destination folder and is renamed over the target, so a crash mid-write
-leaves either the old object or the new one, never a partial file. Keys are checked before they
-touch the file system: none can leave its bucket.
+temporary file in the destination folder and is renamed over the target (`atomic.StagedWrite`),
+so a crash mid-write leaves either the old object or the new one, never a partial file; headers
+stored with an object live in sidecars (`metadata`); listing is `listing`'s ordered walk. Keys
+are checked before they touch the file system: none can leave its bucket.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import hashlib
 import os
 import shutil
 import stat as stat_module
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ciimage.server.atomic import TEMP_PREFIX, StagedWrite, atomic_write_bytes
 from ciimage.server.errors import (
     BucketAlreadyOwnedByYouError,
     BucketNotEmptyError,
@@ -33,15 +34,11 @@ from ciimage.server.keylocks import KeyLocks
 from ciimage.server.listing import DirectoryCache, ListPage, ListQuery, TreeWalker, list_page
 from ciimage.server.metadata import (
     NO_META,
-    FileIdentity,
     MetadataStore,
     ObjectMeta,
     ObjectRecord,
 )
-from ciimage.watermark.resolver import SERVER_TEMP_PREFIX
 
-# One prefix for half-written files, which the watermark resolver also refuses to read.
-TEMP_PREFIX = SERVER_TEMP_PREFIX
 # Folder names under the root that are not buckets (the styles store lives in one).
 RESERVED_PREFIX = "."
 # The root's private folder: styles, object metadata, multipart staging. Never a bucket.
@@ -61,17 +58,6 @@ class ObjectStat:
 
 def _is_hidden_entry(name: str) -> bool:
     return name.startswith(TEMP_PREFIX)
-
-
-def atomic_write_bytes(target: Path, data: bytes) -> None:
-    """Write a small file (sidecars, upload records, styles) with the objects' atomic write."""
-    staged = StagedWrite(target)
-    try:
-        staged.write(data)
-        staged.finish()
-        staged.publish()
-    finally:
-        staged.discard()
 
 
 def check_key(key: str) -> str:
@@ -332,117 +318,3 @@ class BucketStore:
             self._etags.move_to_end(cache_key)
             while len(self._etags) > _ETAG_CACHE_SIZE:
                 self._etags.popitem(last=False)
-
-
-class StagedWrite:
-    """A temporary file next to its target, hashed as it is written.
-
-    The one place files are created: every write of the server (objects, parts, sidecars,
-    styles) is a StagedWrite, fsynced and renamed over its target by `publish`.
-    """
-
-    def __init__(
-        self,
-        target: Path,
-        *,
-        bucket: str | None = None,
-        key: str | None = None,
-        hashed: bool = True,
-    ) -> None:
-        self.target = target
-        self.bucket = bucket
-        self.key = key
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
-        self._handle = os.fdopen(fd, "wb")
-        self._temp = Path(temp_name)
-        self._md5 = hashlib.md5(usedforsecurity=False) if hashed else None
-        self._size = 0
-        self._published = False
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    @property
-    def temp_path(self) -> Path:
-        return self._temp
-
-    @property
-    def md5_digest(self) -> bytes:
-        assert self._md5 is not None, "an unhashed staged write has no MD5"
-        return self._md5.digest()
-
-    @property
-    def md5_etag(self) -> str:
-        return f'"{self._md5.hexdigest()}"' if self._md5 is not None else ""
-
-    def read_back(self) -> bytes:
-        """What has been written so far, before it is committed."""
-        self._handle.flush()
-        return self._temp.read_bytes()
-
-    def write(self, chunk: bytes) -> None:
-        self._handle.write(chunk)
-        if self._md5 is not None:
-            self._md5.update(chunk)
-        self._size += len(chunk)
-
-    def append_file(self, source: Path) -> None:
-        """Copy a whole file in (kernel-side where the OS can), without hashing it."""
-        assert self._md5 is None, "append_file does not hash; stage with hashed=False"
-        self._handle.flush()
-        with source.open("rb") as reader:
-            length = os.fstat(reader.fileno()).st_size
-            copied = _copy_range(reader.fileno(), self._handle.fileno(), length)
-            if copied < length:  # no kernel copy here: copy the rest through Python
-                reader.seek(copied)
-                self._handle.seek(0, os.SEEK_END)
-                shutil.copyfileobj(reader, self._handle, 1 << 20)
-                self._handle.flush()
-        self._size += length
-        self._handle.seek(0, os.SEEK_END)
-
-    def finish(self) -> FileIdentity:
-        """Flush and fsync; the identity the file keeps once renamed into place."""
-        if not self._handle.closed:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-        return FileIdentity.of(self._temp.stat())
-
-    def publish(self) -> None:
-        try:
-            os.replace(self._temp, self.target)
-        except IsADirectoryError:
-            raise InvalidKeyError(
-                f"{self.target.name!r} is a folder of other objects; it cannot become an object"
-            ) from None
-        self._published = True
-
-    def discard(self) -> None:
-        if not self._handle.closed:
-            self._handle.close()
-        if not self._published:
-            with contextlib.suppress(FileNotFoundError):
-                self._temp.unlink()
-
-
-def _copy_range(source_fd: int, target_fd: int, length: int) -> int:
-    """Bytes copied by `os.copy_file_range`, appending at the target's end; 0 if unsupported."""
-    copy_file_range = getattr(os, "copy_file_range", None)
-    if copy_file_range is None:
-        return 0
-    copied = 0
-    target_offset = os.fstat(target_fd).st_size
-    try:
-        while copied < length:
-            done = copy_file_range(
-                source_fd, target_fd, length - copied, copied, target_offset + copied
-            )
-            if done == 0:
-                break
-            copied += done
-    except OSError:
-        pass  # e.g. across file systems on old kernels: the caller copies the rest
-    os.lseek(target_fd, target_offset + copied, os.SEEK_SET)
-    return copied

@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 
 from ciimage.errors import StyleNotFoundError
+from ciimage.server.atomic import atomic_write_bytes
 from ciimage.server.errors import InvalidStyleNameError, StyleLimitError
-from ciimage.server.storage import atomic_write_bytes
 
 MAX_STYLES_PER_BUCKET = 100
 MAX_STYLE_NAME_LENGTH = 64
