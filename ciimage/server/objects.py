@@ -31,12 +31,17 @@ def object_headers(ctx: RequestContext, stat: ObjectStat) -> dict[str, str]:
 
 
 async def receive_upload(
-    state: ServerState, ctx: RequestContext, staged: StagedWrite | None = None, limit: int = 0
+    state: ServerState,
+    ctx: RequestContext,
+    staged: StagedWrite | None = None,
+    limit: int | None = None,
 ) -> StagedWrite:
-    """Stream the body into a temporary file (beside the object unless `staged` is given)."""
+    """Stream the body into a temporary file (beside the object unless `staged` is given), at
+    most `limit` bytes (default: the server's simple-upload limit, 32 MB)."""
     staged = staged or state.store.open_staged(ctx.bucket, ctx.key)
+    limit = state.config.max_body_bytes if limit is None else limit
     try:
-        async for chunk in stream_body(ctx.request, limit or state.config.max_body_bytes):
+        async for chunk in stream_body(ctx.request, limit):
             staged.write(chunk)
         check_content_md5(ctx, staged)
     except BaseException:
