@@ -56,6 +56,13 @@ def register(subparsers: Any) -> None:
         help="bucket for requests whose Host is an IP or localhost (default: the only bucket)",
     )
     parser.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="create bucket NAME (a folder under --root) at start if missing; repeatable",
+    )
+    parser.add_argument(
         "--style-separators",
         default=DEFAULT_STYLE_SEPARATORS,
         help=f"characters that start a style name in a URL (default {DEFAULT_STYLE_SEPARATORS!r})",
@@ -117,6 +124,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ciimage.errors import CIError
     from ciimage.server import create_app
     from ciimage.server.listen import bind_listener
     from ciimage.server.storage import BucketStore
@@ -127,8 +135,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"ciimage serve: {problem}", file=sys.stderr)
         return 1
     store = BucketStore(config.root)
-    if config.default_bucket:
-        store.create_bucket(config.default_bucket)
+    try:
+        for name in [*args.bucket, *filter(None, [config.default_bucket])]:
+            store.create_bucket(name, exist_ok=True)
+    except CIError as exc:
+        print(f"ciimage serve: {exc}", file=sys.stderr)
+        return 1
     # Binding here, not in uvicorn, lets `--port 0` report the port it got before serving.
     try:
         listener = bind_listener(args.host, args.port)
