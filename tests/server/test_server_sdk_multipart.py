@@ -124,7 +124,7 @@ def test_upload_file_resumes_after_the_client_is_killed(server: Any, tmp_path: P
     try:
         while True:  # kill the client once some, not all, parts are on the server
             uploads = staged_uploads(server)
-            done = len(list(uploads[0].glob("*.part"))) if uploads else 0
+            done = len(list(uploads[0].glob("[0-9][0-9][0-9][0-9][0-9]-*.part"))) if uploads else 0
             if done >= 5 or uploader.poll() is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.005)
