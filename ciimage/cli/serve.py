@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ciimage.jobs.config import DEFAULT_CALLBACK_HOSTS, DEFAULT_JOB_TIMEOUT, JobsConfig
 from ciimage.server.config import (
     DEFAULT_MAX_QUEUE,
     DEFAULT_STYLE_SEPARATORS,
@@ -69,7 +70,55 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    add_job_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    jobs = parser.add_argument_group("jobs (CreatePicJobs, inventory-triggered batches)")
+    jobs.add_argument(
+        "--executor",
+        choices=["dask", "threads"],
+        default="dask",
+        help="where jobs run: Dask workers (default) or threads in the server",
+    )
+    jobs.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="use the Dask cluster at ADDRESS (tcp://host:8786) instead of a LocalCluster",
+    )
+    jobs.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="LocalCluster worker processes, or threads with --executor threads (default 2)",
+    )
+    jobs.add_argument(
+        "--job-timeout",
+        type=float,
+        default=DEFAULT_JOB_TIMEOUT,
+        help=f"seconds a job may run before it fails (default {DEFAULT_JOB_TIMEOUT:g})",
+    )
+    jobs.add_argument(
+        "--callback-allow",
+        action="append",
+        metavar="HOST[:PORT]",
+        help="a host job callbacks may go to (repeatable; default: loopback only)",
+    )
+
+
+def jobs_config_from_args(args: argparse.Namespace) -> JobsConfig:
+    allowed = args.callback_allow or DEFAULT_CALLBACK_HOSTS
+    try:
+        return JobsConfig(
+            executor="dask" if args.dask_scheduler else args.executor,
+            workers=args.workers,
+            dask_scheduler=args.dask_scheduler,
+            job_timeout=args.job_timeout,
+            callback_allow=frozenset(host.lower() for host in allowed),
+        )
+    except ValueError as exc:
+        raise SystemExit(f"ciimage serve: {exc}") from None
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -95,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from ciimage.server.storage import BucketStore
 
     config = config_from_args(args)
+    jobs = jobs_config_from_args(args)
     if not config.root.is_dir():
         print(f"ciimage serve: root folder {config.root} does not exist", file=sys.stderr)
         return 1
@@ -123,7 +173,10 @@ def run(args: argparse.Namespace) -> int:
     sys.stderr.flush()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config), log_level=args.log_level, access_log=False, server_header=False
+            create_app(config, jobs=jobs),
+            log_level=args.log_level,
+            access_log=False,
+            server_header=False,
         )
     )
     server.run(sockets=[listener])
