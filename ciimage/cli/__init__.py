@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ciimage.errors import CIError
 
-SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve")
+SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -171,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     sys.stderr.flush()
+    _log_to_stderr(args.log_level)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config, jobs=jobs),
@@ -181,3 +183,12 @@ def run(args: argparse.Namespace) -> int:
     )
     server.run(sockets=[listener])
     return 0
+
+
+def _log_to_stderr(level: str) -> None:
+    """ciimage's own loggers (jobs, server) on stderr, as uvicorn's are."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger = logging.getLogger("ciimage")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
