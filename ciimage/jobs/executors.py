@@ -115,7 +115,13 @@ class DaskExecutor:
         if not force and now - self._checked_at < _VERSION_RECHECK_SECONDS:
             return
         self._checked_at = now
-        versions = self.client.run(worker_version)
+        # on_error="return": a worker that cannot even import ciimage answers an exception,
+        # which is "another version" too.
+        answers = self.client.run(worker_version, on_error="return")
+        versions = {
+            address: answer if isinstance(answer, str) else f"unknown ({answer!r})"
+            for address, answer in answers.items()
+        }
         matching = [
             address for address, version in versions.items() if version == ciimage.__version__
         ]
