@@ -27,6 +27,7 @@ logger = logging.getLogger("ciimage.jobs")
 # not the batch's.
 PREFETCH_PER_SLOT = 2
 _VERSION_RECHECK_SECONDS = 5.0
+_SLOTS_RECHECK_SECONDS = 1.0
 
 
 class JobExecutor(Protocol):
@@ -85,6 +86,7 @@ class DaskExecutor:
         self._allowed: list[str] | None = None  # None: every worker runs our version
         self._refused: set[str] = set()
         self._checked_at = 0.0
+        self._slots, self._slots_at = 0, -_SLOTS_RECHECK_SECONDS
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -143,18 +145,24 @@ class DaskExecutor:
         self._allowed = None if not refused else matching
 
     def slots(self) -> int:
+        """Worker threads of the allowed workers, times the prefetch; asked of the scheduler at
+        most once a second (the dispatcher calls this every turn)."""
         with self._lock:
+            now = time.monotonic()
+            if now - self._slots_at < _SLOTS_RECHECK_SECONDS:
+                return self._slots
             try:
                 self._check_versions()
             except WorkerVersionError:
                 logger.exception("no usable Dask worker")
                 return 0
             allowed = self._allowed
-        threads = self.client.nthreads()
-        total = sum(
-            count for address, count in threads.items() if allowed is None or address in allowed
-        )
-        return total * PREFETCH_PER_SLOT
+            threads = self.client.nthreads()
+            total = sum(
+                count for address, count in threads.items() if allowed is None or address in allowed
+            )
+            self._slots, self._slots_at = total * PREFETCH_PER_SLOT, now
+            return self._slots
 
     def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]:
         outcome: Future[TaskOutcome] = Future()
