@@ -58,7 +58,8 @@ class JobDispatcher:
     def start(self) -> None:
         recovered = self.runner.store.recover()
         if recovered:
-            logger.warning("re-queued %d job(s) left Running by the last server", recovered)
+            logger.warning("re-queued %d job(s) left Running by the last server", len(recovered))
+            self.runner.sweep_half_written(recovered)
         self.callbacks.start()
         self._thread.start()
 
@@ -72,31 +73,36 @@ class JobDispatcher:
         self.callbacks.stop()
 
     def _start_executor(self) -> bool:
-        while not self._stopping.is_set():
-            try:
-                self.executor.start()
-                self.ready.set()
-                logger.info("jobs run on %s", self.executor.name)
-                return True
-            except Exception:
-                logger.exception("the %s executor did not start; retrying", self.executor.name)
-                self._stopping.wait(_RESTART_WAIT)
-        return False
+        """Started on the first runnable job, so a server that never runs one never starts a
+        LocalCluster (seconds of CPU and two processes)."""
+        if self.ready.is_set():
+            return True
+        if not self.runner.store.has_runnable():
+            return False
+        try:
+            self.executor.start()
+        except Exception:
+            logger.exception("the %s executor did not start; retrying", self.executor.name)
+            self._stopping.wait(_RESTART_WAIT)
+            return False
+        self.ready.set()
+        logger.info("jobs run on %s", self.executor.name)
+        return True
 
     def _run(self) -> None:
-        if not self._start_executor():
-            return
         try:
             while not self._stopping.is_set():
                 try:
-                    self._turn()
+                    if self._start_executor():
+                        self._turn()
                 except Exception:  # a bug in one turn must not stop every job for good
                     logger.exception("job dispatcher turn failed")
                     self._stopping.wait(1.0)
                 self._wakeup.wait(_IDLE_WAIT)
                 self._wakeup.clear()
         finally:
-            self.executor.close()
+            if self.ready.is_set():
+                self.executor.close()
 
     def _turn(self) -> None:
         finished = 0

@@ -47,6 +47,8 @@ def parse_time(value: str, name: str) -> float:
 
 
 def check_tag(tag: str | None) -> str:
+    if not tag:
+        raise InvalidJobError(f"tag is required: {SERVED_TAG} is the one served")
     if tag != SERVED_TAG:
         raise InvalidJobError(
             f"Tag {tag!r} is not served by ciimage: it runs PicProcess jobs only "

@@ -7,8 +7,11 @@ final state with the callback in one transaction. Nothing else writes objects or
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 from ciimage.errors import CIError, ImageTooLargeError
 from ciimage.header import MAX_INPUT_BYTES
@@ -20,7 +23,7 @@ from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, watermark_url
 from ciimage.rules.ast import Pipeline, StyleRef
 from ciimage.server.engine import Engine
 from ciimage.server.errors import NoSuchKeyError
-from ciimage.server.storage import BucketStore, check_key
+from ciimage.server.storage import TEMP_PREFIX, BucketStore, check_key
 from ciimage.server.styles import StyleStore
 
 
@@ -69,6 +72,31 @@ class JobRunner:
             watermarks=watermarks,
             is_pic_info=pic_process.get("IsPicInfo") == "true",
         )
+
+    def sweep_half_written(self, jobs: Sequence[JobRow]) -> int:
+        """Temp files a killed server left in the output folders of the jobs it was running.
+
+        Called before the server serves (nothing else writes then), so every temp file found
+        there is an orphan; none was ever an object (renames are atomic).
+        """
+        folders: set[Path] = set()
+        for job in jobs:
+            output = job.operation.get("Output")
+            if not isinstance(output, dict):
+                continue
+            names = OutputNames(job.input_object, job.job_id, "", job.inventory_job_id or "")
+            key = names.expand(str(output.get("Object", "")))
+            try:
+                folders.add(self.objects.object_path(str(output.get("Bucket")), key).parent)
+            except CIError:
+                continue
+        removed = 0
+        for folder in folders:
+            for orphan in folder.glob(f"{TEMP_PREFIX}*"):
+                with contextlib.suppress(OSError):
+                    orphan.unlink()
+                    removed += 1
+        return removed
 
     def failed(self, job: JobRow, failure: TaskFailure) -> JobRow:
         return dataclasses.replace(

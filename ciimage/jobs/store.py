@@ -267,12 +267,13 @@ class JobStore:
 
     # ---- start-up ----
 
-    def recover(self) -> int:
-        """After a crash or restart: Running jobs run again (outputs are written atomically)."""
+    def recover(self) -> list[JobRow]:
+        """After a crash or restart: Running jobs run again (outputs are written atomically).
+        Returns them, as they were."""
         with self._transaction() as db:
-            return db.execute(
-                "UPDATE jobs SET state='Submitted', started=NULL WHERE state='Running'"
-            ).rowcount
+            rows = db.execute("SELECT * FROM jobs WHERE state='Running'").fetchall()
+            db.execute("UPDATE jobs SET state='Submitted', started=NULL WHERE state='Running'")
+        return [_job(row) for row in rows]
 
     # ---- queues ----
 
@@ -412,6 +413,9 @@ class JobStore:
                 "UPDATE jobs SET state='Cancel', ended=? WHERE job_id=?", (time.time(), job_id)
             )
             self._settle_batches(db, [job_id])
+
+    def has_runnable(self) -> bool:
+        return bool(self._query("SELECT 1 FROM jobs WHERE state='Submitted' LIMIT 1"))
 
     def claim_runnable(self, limit: int) -> list[JobRow]:
         """Up to `limit` Submitted jobs, highest JobLevel first, marked Running."""

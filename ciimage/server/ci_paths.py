@@ -94,10 +94,11 @@ def recognise(
     root, _, rest = key.partition("/")
     route: CIRoute | None = None
     if root in (*JOB_ROOTS, BATCH_ROOT, QUEUE_ROOT):
+        # On the ci host a GET of a collection is its listing even without the parameter the
+        # SDK always sends: the handler then names what is missing.
+        marked = param_names | ({"tag", "type", "state"} if ci_host else set())
         route = (
-            _member(method, root, rest, param_names)
-            if rest
-            else _collection(method, root, param_names)
+            _member(method, root, rest, param_names) if rest else _collection(method, root, marked)
         )
     if ci_host:
         return route or CIRoute(CIRouteKind.UNKNOWN)

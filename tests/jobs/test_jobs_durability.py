@@ -87,7 +87,7 @@ def test_sigkill_mid_batch_then_restart_finishes_everything(
             what="a callback for every job",
         )
     assert "re-queued" in (tmp_path / "second.log").read_text()
-    outputs = sorted((root / kit.bucket / "out").iterdir())
+    outputs = sorted((root / kit.bucket / "out").iterdir())  # half-written temp files swept too
     assert [path.name for path in outputs] == [f"{index:03d}.jpg" for index in range(OBJECTS)]
     for path in outputs:
         with Image.open(io.BytesIO(path.read_bytes())) as image:
