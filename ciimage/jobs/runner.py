@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from ciimage.server.styles import StyleStore
 
 def job_pipeline(engine: Engine, styles: StyleStore, bucket: str, rule: str) -> Pipeline:
     """The rule validated, with the bucket's styles resolved; image answers only."""
-    pipeline = engine.validate(rule)
+    pipeline = _validated(engine, rule)
     if any(isinstance(stage, StyleRef) for stage in pipeline.stages):
         pipeline = engine.resolve_styles(pipeline, styles.all(bucket))
     if pipeline.is_query:
@@ -37,6 +38,12 @@ def job_pipeline(engine: Engine, styles: StyleStore, bucket: str, rule: str) -> 
             f"ProcessRule {rule!r} answers JSON, not an image; PicProcess jobs store images"
         )
     return pipeline
+
+
+@functools.lru_cache(maxsize=256)
+def _validated(engine: Engine, rule: str) -> Pipeline:
+    """A batch's children share one rule: parse and validate it once (pipelines are frozen)."""
+    return engine.validate(rule)
 
 
 @dataclasses.dataclass
