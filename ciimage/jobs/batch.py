@@ -20,6 +20,8 @@ from ciimage.jobs.errors import InvalidJobError
 from ciimage.server.storage import TEMP_PREFIX, BucketStore
 
 PRIVATE_FOLDER = ".ciimage"  # the root's job store and styles, never an object
+# A URL file or inventory CSV of ~2 million keys; larger lists are refused, not read into memory.
+MAX_LIST_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,20 @@ def _read_object(store: BucketStore, bucket: str, reference: str, what: str) -> 
     key = key[1:] if key.startswith("/") else key
     if not store.exists(bucket, key):
         raise InvalidJobError(f"{what} {reference!r}: object {key!r} does not exist in {bucket}")
+    if store.size(bucket, key) > MAX_LIST_BYTES:
+        raise InvalidJobError(f"{what} {reference!r} is over {MAX_LIST_BYTES} bytes; split it")
     return store.read_bytes(bucket, key)
+
+
+def _gunzip(data: bytes, what: str) -> bytes:
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+        try:
+            unpacked = stream.read(MAX_LIST_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            raise InvalidJobError(f"{what} is not a readable .gz file: {exc}") from None
+    if len(unpacked) > MAX_LIST_BYTES:
+        raise InvalidJobError(f"{what} unpacks to over {MAX_LIST_BYTES} bytes; split it")
+    return unpacked
 
 
 def url_file_keys(store: BucketStore, bucket: str, reference: str) -> Enumerated:
@@ -130,7 +145,7 @@ def manifest_keys(store: BucketStore, bucket: str, reference: str) -> Enumerated
     for file_key in files:
         data = _read_object(store, bucket, file_key, "Manifest file")
         if file_key.endswith(".gz"):
-            data = gzip.decompress(data)
+            data = _gunzip(data, f"Manifest file {file_key!r}")
         for row in csv.reader(io.StringIO(data.decode("utf-8"))):
             if len(row) > key_column and row[key_column]:
                 keys.append(unquote(row[key_column]))

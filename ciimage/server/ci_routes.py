@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import anyio
 from starlette.responses import Response
 
 from ciimage.jobs.config import JobsConfig
@@ -27,7 +28,8 @@ from ciimage.jobs.model import (
 from ciimage.jobs.runner import JobRunner
 from ciimage.jobs.service import JobContext, JobService
 from ciimage.jobs.store import JobFilter, JobStore
-from ciimage.jobs.xmlmap import parse_request, render
+from ciimage.jobs.xmlmap import MAX_REQUEST_BYTES, parse_request, render
+from ciimage.server.bodies import read_body
 from ciimage.server.ci_paths import CIRoute, CIRouteKind
 from ciimage.server.context import RequestContext
 from ciimage.server.errors import MethodNotAllowedError, NoSuchKeyError
@@ -202,6 +204,17 @@ def _get_queues(service: JobService, ctx: RequestContext, job_ctx: JobContext) -
 async def handle(
     state: ServerState, holder: JobsHolder, ctx: RequestContext, route: CIRoute
 ) -> Response:
+    """Bodies are read here; the store, the folder walk of a batch and the rest run in a worker
+    thread, so a million-object batch does not stall the event loop."""
+    body = b""
+    if route.kind in (CIRouteKind.CREATE_JOB, CIRouteKind.CREATE_BATCH, CIRouteKind.UPDATE_QUEUE):
+        body = await read_body(ctx.request, MAX_REQUEST_BYTES)
+    return await anyio.to_thread.run_sync(_handle, state, holder, ctx, route, body)
+
+
+def _handle(
+    state: ServerState, holder: JobsHolder, ctx: RequestContext, route: CIRoute, body: bytes
+) -> Response:
     if route.kind is CIRouteKind.UNKNOWN:
         raise NoSuchKeyError(
             f"{ctx.request.method} /{ctx.key} is not a CI API this server answers "
@@ -213,7 +226,7 @@ async def handle(
     state.store.bucket_path(ctx.bucket)  # NoSuchBucket before anything else
     kind = route.kind
     if kind is CIRouteKind.CREATE_JOB:
-        job = service.create_pic_job(job_ctx, parse_request(await ctx.request.body()))
+        job = service.create_pic_job(job_ctx, parse_request(body))
         return _xml(ctx, "Response", {"JobsDetail": jobs_detail(job)})
     if kind is CIRouteKind.GET_JOBS:
         found, missing = service.describe_jobs(job_ctx, route.ids)
@@ -227,7 +240,7 @@ async def handle(
         service.cancel_job(job_ctx, route.ids[0])
         return _empty(ctx)
     if kind is CIRouteKind.CREATE_BATCH:
-        batch = service.create_batch(job_ctx, parse_request(await ctx.request.body()))
+        batch = service.create_batch(job_ctx, parse_request(body))
         return _xml(
             ctx, "Response", {"RequestId": ctx.request_id, "JobsDetail": batch_detail(batch)}
         )
@@ -249,6 +262,6 @@ async def handle(
     if kind is CIRouteKind.GET_QUEUES:
         return _get_queues(service, ctx, job_ctx)
     if kind is CIRouteKind.UPDATE_QUEUE:
-        queue = service.update_queue(job_ctx, route.ids[0], parse_request(await ctx.request.body()))
+        queue = service.update_queue(job_ctx, route.ids[0], parse_request(body))
         return _xml(ctx, "Response", {"RequestId": ctx.request_id, "Queue": queue_detail(queue)})
     raise MethodNotAllowedError(f"{ctx.request.method} /{ctx.key} is not served")

@@ -416,3 +416,40 @@ def test_job_shaped_paths_never_become_objects(client: CosS3Client, kit: Any, se
     client.put_object(Bucket=kit.bucket, Body=b"an object", Key=f"pic_jobs/{stored_id}")
     got = client.get_object(Bucket=kit.bucket, Key=f"pic_jobs/{stored_id}")  # the object wins
     assert got["Body"].get_raw_stream().read() == b"an object"
+
+
+def _signed_get(client: CosS3Client, kit: Any, path: str, params: dict[str, str]) -> Any:
+    """A GET the SDK cannot send (its list call has no inputObject/inventoryTriggerJobId),
+    signed the SDK's way."""
+    import requests
+    from qcloud_cos.cos_auth import CosS3Auth
+
+    conf = client._conf
+    path = "/" + path
+    url = conf.uri(bucket=kit.bucket, path=path)
+    host = conf.get_host(kit.bucket)
+    return requests.get(
+        url,
+        params=params,
+        headers={"Host": host},
+        auth=CosS3Auth(conf, path, params=params),
+        timeout=30,
+    )
+
+
+def test_filters_the_sdk_cannot_send(client: CosS3Client, kit: Any) -> None:
+    job = kit.pic_job("input/p2.jpg", "imageMogr2/rotate/90", "flt/a.jpg")
+    job_id = _create(client, kit, job)["JobId"]
+    _until(kit, client, job_id, "Success")
+    base = {"tag": "PicProcess", "size": "100"}
+    exact = _signed_get(client, kit, "pic_jobs", {**base, "inputObject": "input/p2.jpg"})
+    assert exact.status_code == 200, exact.text
+    root = ElementTree.fromstring(exact.content)
+    inputs = {
+        node.text for node in root.iter("Object") if node.text and node.text.startswith("input/")
+    }
+    assert inputs == {"input/p2.jpg"} and job_id in exact.text
+    none = _signed_get(client, kit, "jobs", {**base, "inventoryTriggerJobId": "b" + "9" * 32})
+    assert none.status_code == 200 and "<JobsDetail>" not in none.text
+    token = _signed_get(client, kit, "pic_jobs", {**base, "nextToken": "not-a-token"})
+    assert token.status_code == 400
