@@ -26,7 +26,7 @@ from ciimage.header import MAX_INPUT_BYTES
 from ciimage.jobs.batch import walk_bucket
 from ciimage.jobs.executors import JobExecutor
 from ciimage.jobs.variables import OutputNames
-from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, watermark_urls
+from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, prepare_task
 from ciimage.rules.ast import Pipeline
 
 STATE_FOLDER = ".ciimage-batch"
@@ -117,14 +117,13 @@ class _Journal:
         self._handle.close()
 
 
-def _task(batch: FolderBatch, key: str, watermarks: dict[str, bytes]) -> PicTask:
+def _task(batch: FolderBatch, key: str, resolver: Callable[[str], bytes]) -> PicTask:
+    """Read and prepare one input here; the worker gets the plan and the bytes."""
     path = batch.source / key
     size = os.stat(path).st_size
     if size > MAX_INPUT_BYTES:
         raise ImageTooLargeError(f"{key} is {size} bytes; CI processes up to {MAX_INPUT_BYTES}")
-    return PicTask(
-        job_id=key, data=path.read_bytes(), pipeline=batch.pipeline, watermarks=watermarks
-    )
+    return prepare_task(key, path.read_bytes(), batch.pipeline, resolver)
 
 
 def run_folder_batch(
@@ -134,7 +133,6 @@ def run_folder_batch(
     on_progress: Callable[[BatchCounts], None] = lambda counts: None,
 ) -> BatchCounts:
     """Process every input; failures go to `batch.failures_file` (JSON lines)."""
-    watermarks = {url: resolver(url) for url in set(watermark_urls(batch.pipeline))}
     journal = _Journal(batch)
     keys = batch.inputs()
     counts = BatchCounts(total=len(keys))
@@ -162,7 +160,7 @@ def run_folder_batch(
             counts.done += 1
 
         try:
-            _drive(batch, executor, keys, journal, counts, watermarks, fail, finish, on_progress)
+            _drive(batch, executor, keys, journal, counts, resolver, fail, finish, on_progress)
         finally:
             journal.close()
     on_progress(counts)
@@ -185,7 +183,7 @@ def _drive(
     keys: list[str],
     journal: _Journal,
     counts: BatchCounts,
-    watermarks: dict[str, bytes],
+    resolver: Callable[[str], bytes],
     fail: Callable[[str, TaskFailure], None],
     finish: Callable[[str, Future[TaskOutcome]], None],
     on_progress: Callable[[BatchCounts], None],
@@ -199,7 +197,7 @@ def _drive(
                 finish(in_flight.pop(future), future)
             on_progress(counts)
         try:
-            task = _task(batch, key, watermarks)
+            task = _task(batch, key, resolver)
         except CIError as exc:
             fail(key, TaskFailure(exc.cos_code, exc.code, exc.message))
             continue

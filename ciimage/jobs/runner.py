@@ -1,7 +1,8 @@
 """One job, server side: its task built (all reads happen here), its outcome recorded.
 
-The server reads the input and watermarks, resolves styles, and ships the result to a worker as
-a `PicTask`; when the worker answers, it writes the output object atomically and records the
+The server reads the input, resolves styles and prepares the execution plan (watermarks read
+from the input's bucket), and ships plan and bytes to a worker as a `PicTask`; when the worker
+answers, it writes the output object atomically and records the
 final state with the callback in one transaction. Nothing else writes objects or the store.
 """
 
@@ -20,7 +21,7 @@ from ciimage.info.inspection import FORMAT_LABELS
 from ciimage.jobs.model import callback_body
 from ciimage.jobs.store import JobRow, JobStore
 from ciimage.jobs.variables import OutputNames, extension_for_format
-from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, watermark_urls
+from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, prepare_task
 from ciimage.rules.ast import Pipeline, StyleRef
 from ciimage.server.engine import Engine
 from ciimage.server.errors import NoSuchKeyError
@@ -70,13 +71,11 @@ class JobRunner:
                 f"input object {job.input_object!r} is {size} bytes; CI processes up to "
                 f"{MAX_INPUT_BYTES} bytes"
             )
-        resolver = self.engine.resolver(self.objects.root, job.bucket)
-        watermarks = {url: resolver(url) for url in set(watermark_urls(pipeline))}
-        return PicTask(
-            job_id=job.job_id,
-            data=self.objects.read_bytes(job.bucket, job.input_object),
-            pipeline=pipeline,
-            watermarks=watermarks,
+        return prepare_task(
+            job.job_id,
+            self.objects.read_bytes(job.bucket, job.input_object),
+            pipeline,
+            self.engine.resolver(self.objects.root, job.bucket),
             is_pic_info=pic_process.get("IsPicInfo") == "true",
         )
 

@@ -1,23 +1,20 @@
-"""The task a worker runs: bytes in, bytes out. No paths, no file system, no store.
+"""The task a worker runs: a frozen execution plan and the input bytes in, bytes out.
 
-Everything a worker needs travels in `PicTask` (picklable, so a Dask worker on another machine
-can run it): the input bytes, the pipeline with styles already resolved, and the bytes of every
-watermark it names, read by the server from the input's bucket. The server stays the only reader
-of the root and the only writer of objects and of the job store.
-
-`run_pic_task` is the one place that calls the executor. When the frozen ExecutionPlan lands
-(issue 9), the task carries (plan, bytes) instead of (pipeline, bytes) and only this function and
-`build_task` change.
+The server prepares the plan (`ciimage.imaging.prepare`: header, limits, output settings,
+watermark tiles read from the input's bucket, scrop's face), so everything a worker needs
+travels in `PicTask` (picklable: a Dask worker on another machine can run it) and the worker
+touches no file system. The server stays the only reader of the root and the only writer of
+objects and of the job store.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import ciimage
-from ciimage.errors import CIError, ResolverError
+from ciimage.errors import CIError
+from ciimage.imaging.prepare import ExecutionPlan
 from ciimage.rules import ast
 
 
@@ -25,8 +22,7 @@ from ciimage.rules import ast
 class PicTask:
     job_id: str
     data: bytes
-    pipeline: ast.Pipeline
-    watermarks: Mapping[str, bytes] = field(default_factory=dict)
+    plan: ExecutionPlan
     is_pic_info: bool = False
     version: str = ciimage.__version__  # the server's; a worker running another one refuses
 
@@ -53,34 +49,19 @@ class TaskOutcome:
     failure: TaskFailure | None = None
 
 
-def watermark_urls(pipeline: ast.Pipeline) -> Iterator[str]:
-    """Every watermark image URL in the pipeline, wherever it is nested."""
-    wanted = (ast.ImageWatermark, ast.BlindWatermark, ast.BlindWatermarkExtract)
+def prepare_task(
+    job_id: str,
+    data: bytes,
+    pipeline: ast.Pipeline,
+    resolver: Callable[[str], bytes] | None,
+    *,
+    is_pic_info: bool = False,
+) -> PicTask:
+    """All I/O and data-dependent decisions, server side; a CIError fails the job unshipped."""
+    from ciimage.imaging.prepare import prepare
 
-    def walk(node: object) -> Iterator[str]:
-        if isinstance(node, wanted) and node.image:
-            yield node.image
-        if dataclasses.is_dataclass(node) and not isinstance(node, type):
-            for item in dataclasses.fields(node):
-                yield from walk(getattr(node, item.name))
-        elif isinstance(node, tuple | list):
-            for item in node:
-                yield from walk(item)
-
-    return walk(pipeline)
-
-
-class _ShippedWatermarks:
-    """The worker's resolver: only the watermarks the server read and shipped with the task."""
-
-    def __init__(self, watermarks: Mapping[str, bytes]) -> None:
-        self._watermarks = watermarks
-
-    def __call__(self, url: str) -> bytes:
-        try:
-            return self._watermarks[url]
-        except KeyError:
-            raise ResolverError(f"watermark {url!r} was not shipped with the job") from None
+    plan = prepare(data, pipeline, resolver=resolver)
+    return PicTask(job_id=job_id, data=data, plan=plan, is_pic_info=is_pic_info)
 
 
 def _failure(task: PicTask, exc: CIError) -> TaskOutcome:
@@ -99,10 +80,10 @@ def run_pic_task(task: PicTask) -> TaskOutcome:
                 code=-103,
             ),
         )
-    from ciimage.imaging.process import process
+    from ciimage.imaging.execute import execute
 
     try:
-        result = process(task.data, task.pipeline, resolver=_ShippedWatermarks(task.watermarks))
+        result = execute(task.plan, task.data)
         info = None
         if task.is_pic_info:
             from ciimage.info import image_info_record

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import io
 import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 import ciimage
 from ciimage.jobs.callbacks import post
@@ -15,7 +19,7 @@ from ciimage.jobs.executors import DaskExecutor, ThreadExecutor
 from ciimage.jobs.model import CallbackPolicy, parse_time
 from ciimage.jobs.store import JobFilter, JobStore, NewJob
 from ciimage.jobs.variables import OutputNames
-from ciimage.jobs.worker import PicTask, run_pic_task, watermark_urls
+from ciimage.jobs.worker import PicTask, prepare_task, run_pic_task
 from ciimage.server.ci_paths import CIRouteKind, recognise
 
 ID = "c" + "a" * 32
@@ -172,24 +176,41 @@ def test_callback_redirects_are_not_followed(receiver: Any) -> None:
 
 
 def _task(kit: Any, rule: str = "imageMogr2/rotate/90") -> PicTask:
-    return PicTask(job_id=ID, data=kit.photo(30, 20), pipeline=ciimage.validate(rule))
+    return prepare_task(ID, kit.photo(30, 20), ciimage.validate(rule), None)
 
 
-def test_worker_task_is_picklable_and_reports_errors_as_values(kit: Any) -> None:
+def test_worker_task_is_a_picklable_plan_and_reports_errors_as_values(kit: Any) -> None:
     task = pickle.loads(pickle.dumps(_task(kit)))
     outcome = run_pic_task(task)
     assert (outcome.width, outcome.height, outcome.failure) == (20, 30, None)
-    stale = PicTask(job_id=ID, data=b"", pipeline=task.pipeline, version="0.0.0")
+    stale = dataclasses.replace(task, version="0.0.0")
     failure = run_pic_task(stale).failure
     assert failure is not None and "server 0.0.0" in failure.message
-    url = "http://b-1.cos.ap-guangzhou.myqcloud.com/logo.png"
-    import base64
 
-    encoded = base64.urlsafe_b64encode(url.encode()).decode()
-    marked = ciimage.validate(f"watermark/1/image/{encoded}")
-    assert list(watermark_urls(marked)) == [url]
-    missing = run_pic_task(PicTask(job_id=ID, data=kit.photo(30, 20), pipeline=marked)).failure
-    assert missing is not None and "not shipped" in missing.message
+
+def _logo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (8, 8), (255, 0, 0, 255)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_watermarks_are_read_when_the_task_is_prepared(kit: Any, tmp_path: Path) -> None:
+    """Server side, from the input's bucket: the worker gets tiles in the plan, not a URL."""
+    from ciimage.errors import CIError
+    from ciimage.watermark.resolver import BucketRootResolver
+
+    url = "http://b-1.cos.ap-guangzhou.myqcloud.com/logo.png"
+    rule = "watermark/1/image/" + base64.urlsafe_b64encode(url.encode()).decode()
+    resolver = BucketRootResolver(tmp_path, bucket="b-1")
+    with pytest.raises(CIError, match="logo"):
+        prepare_task(ID, kit.photo(60, 40), ciimage.validate(rule), resolver)
+    (tmp_path / "b-1").mkdir()
+    (tmp_path / "b-1" / "logo.png").write_bytes(_logo())
+    task = prepare_task(ID, kit.photo(60, 40), ciimage.validate(rule), resolver)
+    (tmp_path / "b-1" / "logo.png").unlink()  # the worker never reads it
+    shipped = pickle.loads(pickle.dumps(task))
+    expected = ciimage.process(kit.photo(60, 40), rule, resolver=lambda _: _logo())
+    assert run_pic_task(shipped).data == expected.data
 
 
 @pytest.mark.parametrize(
