@@ -1,11 +1,12 @@
 """Asynchronous image jobs: CI's PicProcess jobs, inventory-triggered batches and `ciimage batch`.
 
-- `model`: the job request and answer shapes (XML and JSON), parsed and rendered.
+- `xmlmap`, `model`: request and answer shapes (XML, JSON), checked and rendered.
 - `store`: the durable SQLite store under `<root>/.ciimage/`.
+- `service`: what each job API call does; `batch`: enumeration (Prefix, Object, UrlFile, Manifest).
 - `variables`: `${InputName}` and the other output-key variables.
-- `worker`: the pure task a worker runs (bytes in, bytes out; no file system).
+- `worker`: the pure task a worker runs (execution plan and bytes in; no file system).
 - `executors`: threads or Dask `distributed`, behind one small interface.
-- `dispatcher`: Submitted -> Running -> Success/Failed, the only writer of outputs.
-- `callbacks`: the callback outbox and its sender.
-- `batch`: enumeration of inventory-triggered jobs (Prefix, Object, UrlFile, Manifest).
+- `runner`, `dispatcher`: Submitted -> Running -> Success/Failed; the only writer of outputs.
+- `callbacks`: the callback outbox's sender.
+- `folder_batch`: `ciimage batch`'s engine over a folder.
 """
