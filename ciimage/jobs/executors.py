@@ -174,9 +174,11 @@ class DaskExecutor:
 
     def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]:
         outcome: Future[TaskOutcome] = Future()
+        # Scattered straight to a worker: the input bytes never sit in the scheduler's graph.
+        [shipped] = self.client.scatter([task], direct=True, hash=False, workers=self._allowed)
         remote = self.client.submit(
             run_pic_task,
-            task,
+            shipped,
             key=f"ciimage-{task.job_id}-{time.monotonic_ns()}",
             pure=False,
             priority=priority,
@@ -193,6 +195,7 @@ class DaskExecutor:
                 outcome.set_exception(exc)
             finally:
                 done.release()
+                shipped.release()
 
         remote.add_done_callback(settle)
         return outcome
