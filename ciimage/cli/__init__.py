@@ -21,7 +21,7 @@ from ciimage import __version__
 from ciimage.cli.options import EXIT_CODES
 from ciimage.errors import CIError, escape_controls
 
-SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve")
+SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve", "batch")
 
 SUMMARIES: dict[str, str] = {
     "validate": "check rules and print their canonical form",

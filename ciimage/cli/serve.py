@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import os
 import socket
 import sys
 from pathlib import Path
 from typing import Any
 
+from ciimage.jobs.config import DEFAULT_CALLBACK_HOSTS, DEFAULT_JOB_TIMEOUT, JobsConfig
 from ciimage.server.config import (
     DEFAULT_MAX_QUEUE,
     DEFAULT_STYLE_SEPARATORS,
@@ -92,6 +94,7 @@ def register(subparsers: Any) -> None:
         default="text",
         help="access log lines as text (default) or one JSON object per line",
     )
+    add_job_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -104,6 +107,53 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{port} is not a port: ports are 1-65535 (0: any free)")
     return port
+
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    jobs = parser.add_argument_group("jobs (CreatePicJobs, inventory-triggered batches)")
+    jobs.add_argument(
+        "--executor",
+        choices=["dask", "threads"],
+        default="dask",
+        help="where jobs run: Dask workers (default) or threads in the server",
+    )
+    jobs.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="use the Dask cluster at ADDRESS (tcp://host:8786) instead of a LocalCluster",
+    )
+    jobs.add_argument(
+        "--job-workers",
+        type=int,
+        default=2,
+        help="LocalCluster worker processes, or threads with --executor threads (default 2)",
+    )
+    jobs.add_argument(
+        "--job-timeout",
+        type=float,
+        default=DEFAULT_JOB_TIMEOUT,
+        help=f"seconds a job may run before it fails (default {DEFAULT_JOB_TIMEOUT:g})",
+    )
+    jobs.add_argument(
+        "--callback-allow",
+        action="append",
+        metavar="HOST[:PORT]",
+        help="a host job callbacks may go to (repeatable; default: loopback only)",
+    )
+
+
+def jobs_config_from_args(args: argparse.Namespace) -> JobsConfig:
+    allowed = args.callback_allow or DEFAULT_CALLBACK_HOSTS
+    try:
+        return JobsConfig(
+            executor="dask" if args.dask_scheduler else args.executor,
+            workers=args.job_workers,
+            dask_scheduler=args.dask_scheduler,
+            job_timeout=args.job_timeout,
+            callback_allow=frozenset(host.lower() for host in allowed),
+        )
+    except ValueError as exc:
+        raise SystemExit(f"ciimage serve: {exc}") from None
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -130,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
     from ciimage.server.storage import BucketStore
 
     config = config_from_args(args)
+    jobs = jobs_config_from_args(args)
     problem = root_problem(config.root)
     if problem:
         print(f"ciimage serve: {problem}", file=sys.stderr)
@@ -168,7 +219,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     sys.stderr.flush()
-    app = create_app(config)
+    _log_to_stderr(args.log_level)
+    app = create_app(config, jobs=jobs)
     served = app if args.quiet else with_access_log(app, args.log_format == "json")
     server = uvicorn.Server(
         uvicorn.Config(served, log_level=args.log_level, access_log=False, server_header=False)
@@ -208,3 +260,12 @@ def with_access_log(app: Any, json_lines: bool) -> Any:
         json_lines=json_lines,
         bucket_of=lambda host: state.bucket_for(parse_host(host)),
     )
+
+
+def _log_to_stderr(level: str) -> None:
+    """ciimage's own loggers (jobs, server) on stderr, as uvicorn's are."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    logger = logging.getLogger("ciimage")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -13,15 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ciimage.errors import CIError
+from ciimage.jobs.config import JobsConfig
 from ciimage.server import (
     bucket_routes,
+    ci_paths,
+    ci_routes,
     copying,
     multipart_routes,
     objects,
     processing,
     style_routes,
 )
-from ciimage.server.ci_paths import recognise_job_call
 from ciimage.server.config import ServerConfig
 from ciimage.server.context import RequestContext
 from ciimage.server.cosxml import error_body
@@ -105,8 +109,9 @@ def _internal_error(request: Request, exc: Exception) -> Response:
 class Dispatcher:
     """One endpoint for every path: COS routes by Host, method and query, not by path shape."""
 
-    def __init__(self, state: ServerState) -> None:
+    def __init__(self, state: ServerState, jobs: ci_routes.JobsHolder) -> None:
         self.state = state
+        self.jobs = jobs
 
     async def handle(self, request: Request) -> Response:
         try:
@@ -141,21 +146,16 @@ class Dispatcher:
 
     async def _dispatch(self, request: Request) -> Response:
         ctx = self._context(request)
-        if ctx.target.service is Service.CI:
-            raise NotImplementedByServerError(
-                "the ci.<region> job APIs are not served by ciimage yet; use the cos host"
-            )
-        job = recognise_job_call(
+        state = self.state
+        ci_route = ci_paths.recognise(
             request.method,
             ctx.key,
-            ctx.query_pairs,
-            lambda: self.state.store.exists(ctx.bucket, ctx.key),
+            {name.lower() for name, _ in ctx.query_pairs},
+            ci_host=ctx.target.service is Service.CI,
+            object_exists=lambda key: state.store.exists(ctx.bucket, key),
         )
-        if job is not None:
-            raise NotImplementedByServerError(
-                f"CI job call {job.resource} {job.action} is not served by this server yet; "
-                "it never touches objects"
-            )
+        if ci_route is not None:
+            return await ci_routes.handle(state, self.jobs, ctx, ci_route)
         unserved = sorted({key.lower() for key, _ in ctx.query_pairs} & UNSERVED_SUBRESOURCES)
         if unserved:
             raise NotImplementedByServerError(
@@ -236,14 +236,28 @@ class Dispatcher:
         return await handler(state, ctx)
 
 
-def create_app(config: ServerConfig, engine: Engine | None = None) -> Starlette:
-    """The server's ASGI app; `engine` defaults to ciimage's own rules and executor."""
+def create_app(
+    config: ServerConfig, engine: Engine | None = None, jobs: JobsConfig | None = None
+) -> Starlette:
+    """The server's ASGI app; `engine` defaults to ciimage's own rules and executor, `jobs` to
+    jobs on threads (started by the lifespan, or by the first job call without one)."""
     state = ServerState.build(config, engine or ciimage_engine())
-    dispatcher = Dispatcher(state)
+    holder = ci_routes.JobsHolder(jobs or JobsConfig())
+    dispatcher = Dispatcher(state, holder)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        holder.service(state)  # resumes jobs left Running, redelivers pending callbacks
+        try:
+            yield
+        finally:
+            holder.stop()
+
     app = Starlette(
         routes=[Route("/{path:path}", dispatcher.handle, methods=METHODS)],
         exception_handlers={CIError: _ci_error_handler},
         middleware=[Middleware(COSHeaderCase)],
+        lifespan=lifespan,
     )
     app.state.ciimage = state
     return app

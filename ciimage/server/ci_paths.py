@@ -1,79 +1,109 @@
-"""Which requests on the cos host are CI job calls (design §3.1, addendum ruling 28).
+"""Which requests are CI job calls, by path (design §3.1): the SDK sends them to the cos Host.
 
-The official SDK sends its `ci_*` job calls with the cos Host, so they are told apart from object
-requests by method, path and query alone. A shape COS itself never uses for objects is a job call
-whatever exists (`POST /jobs`: COS has no object POST without a sub-resource; `?cancel`; a queue
-update); a GET shape is one only when no object exists at that key ("an existing object wins", as
-for URL styles). Only recognition lives here; answering is the jobs routes' business.
+In IP mode every `ci_*` call of cos-python-sdk-v5 arrives with `Host: <bucket>.cos.<region>...`,
+so job calls are recognised by their shape. On the ci host every request is a CI request; on the
+cos host only the shapes below are, and a GET yields to an object stored at that key ("an
+existing object wins", as for URL styles). The shapes that change state (POST, `PUT ?cancel`,
+`PUT /picqueue/p...`) are never object writes: COS has no object POST without a sub-resource and
+no `cancel` sub-resource.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
-JOB_RESOURCES = ("pic_jobs", "jobs", "inventorytriggerjob", "picqueue")
-# The parameter the SDK always sends when it lists each resource.
-_LIST_PARAMETER = {
-    "pic_jobs": "tag",
-    "jobs": "tag",
-    "inventorytriggerjob": "type",
-    "picqueue": "state",
-}
-_JOB_ID = r"[a-z][0-9a-f]{32}"
-_ID_LIST = re.compile(rf"^{_JOB_ID}(?:,{_JOB_ID})*$")
-_ONE_ID = re.compile(rf"^{_JOB_ID}$")
-_QUEUE_ID = re.compile(r"^p[0-9a-f]{32}$")
+JOB_ID = re.compile(r"^[a-z][0-9a-f]{32}$")
+QUEUE_ID = re.compile(r"^p[0-9a-f]{32}$")
+JOB_ROOTS = ("pic_jobs", "jobs")
+BATCH_ROOT = "inventorytriggerjob"
+QUEUE_ROOT = "picqueue"
+
+
+class CIRouteKind(StrEnum):
+    CREATE_JOB = "create_job"
+    GET_JOBS = "get_jobs"
+    LIST_JOBS = "list_jobs"
+    CANCEL_JOB = "cancel_job"
+    CREATE_BATCH = "create_batch"
+    GET_BATCH = "get_batch"
+    LIST_BATCHES = "list_batches"
+    CANCEL_BATCH = "cancel_batch"
+    GET_QUEUES = "get_queues"
+    UPDATE_QUEUE = "update_queue"
+    UNKNOWN = "unknown"  # the ci host only: 404
 
 
 @dataclass(frozen=True)
-class JobCall:
-    """`resource` one of JOB_RESOURCES; `action` create, list, get, cancel or update."""
-
-    resource: str
-    action: str
-    target: str | None = None  # the id (or comma-joined ids) in the path
+class CIRoute:
+    kind: CIRouteKind
+    ids: tuple[str, ...] = ()
 
 
-def _split(key: str) -> tuple[str, str | None]:
-    resource, slash, rest = key.partition("/")
-    return resource, (rest if slash else None)
+def _only_response_params(params: set[str]) -> bool:
+    return all(name.startswith("response-") for name in params)
 
 
-def recognise_job_call(
+def _collection(method: str, root: str, params: set[str]) -> CIRoute | None:
+    """`/pic_jobs`, `/jobs`, `/inventorytriggerjob`, `/picqueue` without an id."""
+    if method == "POST" and _only_response_params(params):
+        if root in JOB_ROOTS:
+            return CIRoute(CIRouteKind.CREATE_JOB)
+        if root == BATCH_ROOT:
+            return CIRoute(CIRouteKind.CREATE_BATCH)
+    if method == "GET":
+        marker = {"pic_jobs": "tag", "jobs": "tag", BATCH_ROOT: "type", QUEUE_ROOT: "state"}
+        if marker[root] in params:
+            kind = {
+                "pic_jobs": CIRouteKind.LIST_JOBS,
+                "jobs": CIRouteKind.LIST_JOBS,
+                BATCH_ROOT: CIRouteKind.LIST_BATCHES,
+                QUEUE_ROOT: CIRouteKind.GET_QUEUES,
+            }[root]
+            return CIRoute(kind)
+    return None
+
+
+def _member(method: str, root: str, rest: str, params: set[str]) -> CIRoute | None:
+    """`/<root>/<id>[,<id>...]`, `/<root>/<id>?cancel`, `PUT /picqueue/<id>`."""
+    if method == "PUT" and "cancel" in params and root in ("jobs", BATCH_ROOT):
+        kind = CIRouteKind.CANCEL_JOB if root == "jobs" else CIRouteKind.CANCEL_BATCH
+        return CIRoute(kind, (rest,))
+    if method == "PUT" and root == QUEUE_ROOT and QUEUE_ID.match(rest):
+        return CIRoute(CIRouteKind.UPDATE_QUEUE, (rest,))
+    if method == "GET" and root in JOB_ROOTS:
+        ids = tuple(rest.split(","))
+        if all(JOB_ID.match(job_id) for job_id in ids):
+            return CIRoute(CIRouteKind.GET_JOBS, ids)
+    if method == "GET" and root == BATCH_ROOT and JOB_ID.match(rest):
+        return CIRoute(CIRouteKind.GET_BATCH, (rest,))
+    return None
+
+
+def recognise(
     method: str,
     key: str,
-    query_pairs: Sequence[tuple[str, str]],
-    object_exists: Callable[[], bool],
-) -> JobCall | None:
-    """The job call a request on the cos host is, or None for an ordinary COS request.
-
-    `key` is the decoded path without its leading `/`; `object_exists` is asked only for the
-    GET shapes, where a stored object of that key takes precedence.
-    """
-    resource, rest = _split(key)
-    if resource not in JOB_RESOURCES:
+    param_names: set[str],
+    *,
+    ci_host: bool,
+    object_exists: Callable[[str], bool],
+) -> CIRoute | None:
+    """The CI call a request is, or None for an ordinary COS object request."""
+    root, _, rest = key.partition("/")
+    route: CIRoute | None = None
+    if root in (*JOB_ROOTS, BATCH_ROOT, QUEUE_ROOT):
+        # On the ci host a GET of a collection is its listing even without the parameter the
+        # SDK always sends: the handler then names what is missing.
+        marked = param_names | ({"tag", "type", "state"} if ci_host else set())
+        route = (
+            _member(method, root, rest, param_names) if rest else _collection(method, root, marked)
+        )
+    if ci_host:
+        return route or CIRoute(CIRouteKind.UNKNOWN)
+    if route is None:
         return None
-    names = {name.lower() for name, _ in query_pairs}
-    if method == "POST" and rest is None and resource != "picqueue":
-        if all(name.startswith("response-") for name in names):
-            return JobCall(resource, "create")
-        return None
-    if (
-        method == "PUT"
-        and rest
-        and "cancel" in names
-        and resource in ("jobs", "inventorytriggerjob")
-    ):
-        return JobCall(resource, "cancel", rest)
-    if method == "PUT" and resource == "picqueue" and rest and _QUEUE_ID.match(rest):
-        return JobCall(resource, "update", rest)
-    if method != "GET":
-        return None
-    if rest is None and _LIST_PARAMETER[resource] in names and not object_exists():
-        return JobCall(resource, "list")
-    pattern = _ONE_ID if resource == "inventorytriggerjob" else _ID_LIST
-    if rest and resource != "picqueue" and pattern.match(rest) and not object_exists():
-        return JobCall(resource, "get", rest)
-    return None
+    if method == "GET" and key and object_exists(key):
+        return None  # an object stored at that key wins
+    return route

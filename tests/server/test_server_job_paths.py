@@ -17,7 +17,7 @@ from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
 from ciimage.server import ServerConfig
-from ciimage.server.ci_paths import recognise_job_call
+from ciimage.server.ci_paths import recognise
 
 BUCKET = "jobs-1250000000"
 REGION = "ap-guangzhou"
@@ -113,33 +113,32 @@ def test_an_existing_object_wins_over_a_get_shape(server: Any) -> None:
 @pytest.mark.parametrize(
     ("method", "key", "query", "expected"),
     [
-        ("POST", "pic_jobs", [], ("pic_jobs", "create")),
-        ("POST", "jobs", [("response-content-type", "x")], ("jobs", "create")),
-        ("POST", "jobs", [("uploads", "")], None),  # a multipart initiate of key "jobs"
-        ("PUT", f"jobs/{JOB_ID}", [("cancel", "")], ("jobs", "cancel")),
-        (
-            "PUT",
-            "inventorytriggerjob/anything",
-            [("cancel", "")],
-            ("inventorytriggerjob", "cancel"),
-        ),
-        ("PUT", f"picqueue/{QUEUE_ID}", [], ("picqueue", "update")),
-        ("PUT", "picqueue/notaqueue", [], None),
-        ("PUT", f"jobs/{JOB_ID}", [], None),  # a plain upload of that key
-        ("GET", "pic_jobs", [("tag", "PicProcess")], ("pic_jobs", "list")),
-        ("GET", "picqueue", [("state", "Active")], ("picqueue", "list")),
-        ("GET", f"pic_jobs/{JOB_ID},{JOB_ID}", [], ("pic_jobs", "get")),
-        ("GET", "inventorytriggerjob/not-an-id", [], None),
-        ("GET", "photos/jobs", [("tag", "x")], None),
+        ("POST", "pic_jobs", [], True),
+        ("POST", "jobs", [("response-content-type", "x")], True),
+        ("POST", "jobs", [("uploads", "")], False),  # a multipart initiate of key "jobs"
+        ("PUT", f"jobs/{JOB_ID}", [("cancel", "")], True),
+        ("PUT", "inventorytriggerjob/anything", [("cancel", "")], True),
+        ("PUT", f"picqueue/{QUEUE_ID}", [], True),
+        ("PUT", "picqueue/notaqueue", [], False),
+        ("PUT", f"jobs/{JOB_ID}", [], False),  # a plain upload of that key
+        ("GET", "pic_jobs", [("tag", "PicProcess")], True),
+        ("GET", "picqueue", [("state", "Active")], True),
+        ("GET", f"pic_jobs/{JOB_ID},{JOB_ID}", [], True),
+        ("GET", "inventorytriggerjob/not-an-id", [], False),
+        ("GET", "photos/jobs", [("tag", "x")], False),
     ],
 )
 def test_recognised_shapes(
-    method: str, key: str, query: list[tuple[str, str]], expected: tuple[str, str] | None
+    method: str, key: str, query: list[tuple[str, str]], expected: bool
 ) -> None:
-    call = recognise_job_call(method, key, query, lambda: False)
-    assert (None if call is None else (call.resource, call.action)) == expected
+    params = {name for name, _ in query}
+    route = recognise(method, key, params, ci_host=False, object_exists=lambda _: False)
+    assert (route is not None) == expected
 
 
 def test_get_shapes_yield_to_stored_objects() -> None:
-    assert recognise_job_call("GET", "pic_jobs", [("tag", "x")], lambda: True) is None
-    assert recognise_job_call("PUT", "jobs/x", [("cancel", "")], lambda: True) is not None
+    assert (
+        recognise("GET", "pic_jobs", {"tag"}, ci_host=False, object_exists=lambda _: True) is None
+    )
+    cancel = recognise("PUT", "jobs/x", {"cancel"}, ci_host=False, object_exists=lambda _: True)
+    assert cancel is not None

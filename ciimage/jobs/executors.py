@@ -1,0 +1,214 @@
+"""Where tasks run: a thread pool, or Dask `distributed` (a LocalCluster, or an existing cluster).
+
+One small interface, so the dispatcher and `ciimage batch` never know which one they drive:
+`start()`, `slots()` (how many tasks are worth keeping in flight), `submit(task, priority)` ->
+a `concurrent.futures.Future[TaskOutcome]`, and `close()`. Workers receive `PicTask` values
+(bytes and a frozen pipeline), never paths, so a remote Dask worker needs no shared file system.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Protocol
+
+import ciimage
+from ciimage.jobs.worker import PicTask, TaskOutcome, run_pic_task, worker_version
+
+if TYPE_CHECKING:
+    from distributed import Client, LocalCluster
+    from distributed import Future as DaskFuture
+
+logger = logging.getLogger("ciimage.jobs")
+
+# Tasks kept in flight per worker thread: one running, one shipped and waiting, so a worker never
+# idles while the next input crosses the network; memory stays bounded by the cluster's size,
+# not the batch's.
+PREFETCH_PER_SLOT = 2
+_VERSION_RECHECK_SECONDS = 5.0
+_SLOTS_RECHECK_SECONDS = 1.0
+# Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers (good for numpy-heavy graphs);
+# setting it turns off glibc's dynamic mmap threshold, so every multi-megabyte image buffer is a
+# fresh mmap and page-faulted in again: measured 1.2-2x slower thumbnails. Our LocalCluster keeps
+# Dask's other defaults (single-threaded BLAS/OpenMP: one task per worker thread).
+_WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+
+
+class JobExecutor(Protocol):
+    name: str
+
+    def start(self) -> None: ...
+
+    def slots(self) -> int: ...
+
+    def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]: ...
+
+    def close(self) -> None: ...
+
+
+class ThreadExecutor:
+    """Tasks in this process's threads: no extra processes (tests, small machines)."""
+
+    name = "threads"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ciimage-job")
+
+    def slots(self) -> int:
+        return self.workers * PREFETCH_PER_SLOT
+
+    def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]:
+        assert self._pool is not None, "start() the executor first"
+        return self._pool.submit(run_pic_task, task)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class WorkerVersionError(RuntimeError):
+    """No Dask worker runs this ciimage version."""
+
+
+class DaskExecutor:
+    """Tasks on Dask workers: `scheduler` None starts a LocalCluster of `workers` processes."""
+
+    name = "dask"
+
+    def __init__(
+        self, scheduler: str | None = None, workers: int = 2, *, processes: bool = True
+    ) -> None:
+        self.scheduler = scheduler
+        self.workers = max(1, workers)
+        self.processes = processes
+        self._cluster: LocalCluster | None = None
+        self._client: Client | None = None
+        self._allowed: list[str] | None = None  # None: every worker runs our version
+        self._refused: set[str] = set()
+        self._checked_at = 0.0
+        self._slots, self._slots_at = 0, -_SLOTS_RECHECK_SECONDS
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        import dask
+        from distributed import Client, LocalCluster
+
+        if self.scheduler is None:
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}):
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=self.processes,
+                    dashboard_address=None,
+                    silence_logs=logging.WARNING,
+                )
+            self._client = Client(self._cluster, set_as_default=False)
+        else:
+            self._client = Client(self.scheduler, set_as_default=False, timeout=30)
+            self._client.wait_for_workers(1, timeout=60)
+        self._check_versions(force=True)
+
+    @property
+    def client(self) -> Client:
+        assert self._client is not None, "start() the executor first"
+        return self._client
+
+    def _check_versions(self, force: bool = False) -> None:
+        """Refuse workers that run another ciimage: tasks go only to the matching ones."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < _VERSION_RECHECK_SECONDS:
+            return
+        self._checked_at = now
+        # on_error="return": a worker that cannot even import ciimage answers an exception,
+        # which is "another version" too.
+        answers = self.client.run(worker_version, on_error="return")
+        versions = {
+            address: answer if isinstance(answer, str) else f"unknown ({answer!r})"
+            for address, answer in answers.items()
+        }
+        matching = [
+            address for address, version in versions.items() if version == ciimage.__version__
+        ]
+        refused = {address for address in versions if address not in matching}
+        for address in sorted(refused - self._refused):
+            logger.warning(
+                "refusing Dask worker %s: it runs ciimage %s, this server %s",
+                address,
+                versions[address],
+                ciimage.__version__,
+            )
+        self._refused = refused
+        if not matching:
+            raise WorkerVersionError(
+                f"no Dask worker runs ciimage {ciimage.__version__} (found "
+                f"{sorted(set(versions.values())) or 'no workers'}); install the same version "
+                "on the workers"
+            )
+        self._allowed = None if not refused else matching
+
+    def slots(self) -> int:
+        """Worker threads of the allowed workers, times the prefetch; asked of the scheduler at
+        most once a second (the dispatcher calls this every turn)."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._slots_at < _SLOTS_RECHECK_SECONDS:
+                return self._slots
+            try:
+                self._check_versions()
+            except WorkerVersionError:
+                logger.exception("no usable Dask worker")
+                return 0
+            allowed = self._allowed
+            threads = self.client.nthreads()
+            total = sum(
+                count for address, count in threads.items() if allowed is None or address in allowed
+            )
+            self._slots, self._slots_at = total * PREFETCH_PER_SLOT, now
+            return self._slots
+
+    def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]:
+        outcome: Future[TaskOutcome] = Future()
+        # Scattered straight to a worker: the input bytes never sit in the scheduler's graph.
+        [shipped] = self.client.scatter([task], direct=True, hash=False, workers=self._allowed)
+        remote = self.client.submit(
+            run_pic_task,
+            shipped,
+            key=f"ciimage-{task.job_id}-{time.monotonic_ns()}",
+            pure=False,
+            priority=priority,
+            workers=self._allowed,
+            allow_other_workers=False,
+        )
+
+        def settle(done: DaskFuture) -> None:
+            # `done`, not `remote`: a closure over its own future is a reference cycle that
+            # keeps the task (and its input bytes) in the scheduler until a GC pass.
+            try:
+                outcome.set_result(done.result())
+            except BaseException as exc:  # a lost worker, a cancelled future
+                outcome.set_exception(exc)
+            finally:
+                done.release()
+                shipped.release()
+
+        remote.add_done_callback(settle)
+        return outcome
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str, workers: int, scheduler: str | None = None) -> JobExecutor:
+    """`threads` or `dask` (a LocalCluster, or the cluster at `scheduler`)."""
+    if kind == "threads" and scheduler is None:
+        return ThreadExecutor(workers)
+    return DaskExecutor(scheduler, workers)
