@@ -172,7 +172,9 @@ def _one_pixel_job(client: CosS3Client, index: int) -> float:
 @pytest.fixture(scope="module")
 def served(root: Path) -> Iterator[Any]:
     log = root / "serve.log"
-    with serve_in_subprocess(root, "--job-workers", "2", "--log-level", "warning", log=log) as process:
+    with serve_in_subprocess(
+        root, "--job-workers", "2", "--log-level", "warning", log=log
+    ) as process:
         client = _client(process.url)
         _one_pixel_job(client, -1)  # waits for the LocalCluster to be up
         yield process, client
