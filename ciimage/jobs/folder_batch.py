@@ -83,7 +83,7 @@ class FolderBatch:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    from ciimage.cli.process import write_atomically
+    from ciimage.files import write_atomically
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, data)

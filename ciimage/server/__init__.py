@@ -13,7 +13,24 @@ and `bucketxml` (COS XML bodies) and the route modules `objects`, `bucket_routes
 
 from __future__ import annotations
 
-from ciimage.server.app import create_app
-from ciimage.server.config import ServerConfig
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ciimage.server.app import create_app
+    from ciimage.server.config import ServerConfig
 
 __all__ = ["ServerConfig", "create_app"]
+
+# Imported on first use, so that a module of the package (storage, say, which the jobs and the
+# CLI use without a server) does not pull in the app and, through it, the jobs that import it.
+_LAZY = {"create_app": "ciimage.server.app", "ServerConfig": "ciimage.server.config"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ciimage.server' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,8 +1,8 @@
 """CI job calls on the cos host (design §3.1, ruling 28) never touch objects.
 
-The SDK sends `ci_*` job calls with the cos Host. Each call below must answer a COS XML error the
-SDK can read and leave the bucket as it was. The calls are ones that stay errors once the jobs
-APIs are served (unknown ids, a malformed rule), so the test holds either way.
+The SDK sends `ci_*` job calls with the cos Host. Each call below is answered as a job call (a
+job accepted, or a COS XML error the SDK can read for an unknown id) and leaves the bucket as it
+was: before, `ci_cancel_jobs` stored an empty object `jobs/<id>`.
 """
 
 from __future__ import annotations
@@ -89,15 +89,14 @@ JOB_CALLS: dict[str, Callable[[CosS3Client], object]] = {
 
 
 @pytest.mark.parametrize("name", sorted(JOB_CALLS))
-def test_job_calls_answer_an_error_and_store_nothing(
-    client: CosS3Client, server: Any, name: str
-) -> None:
+def test_job_calls_store_nothing(client: CosS3Client, server: Any, name: str) -> None:
     before = every_file(server.root / BUCKET)
-    with pytest.raises(CosServiceError) as caught:
+    try:
         JOB_CALLS[name](client)
-    error = caught.value
-    assert error.get_status_code() >= 400
-    assert error.get_error_code() and error.get_error_msg()  # a readable COS XML <Error>
+    except CosServiceError as error:  # unknown ids: a readable COS XML <Error>
+        assert error.get_status_code() >= 400
+        assert error.get_error_code() and error.get_error_msg()
+    # A job with a malformed rule is accepted and fails: it writes no output either.
     assert every_file(server.root / BUCKET) == before
     assert not (server.root / BUCKET / "jobs").exists()
 
@@ -106,8 +105,9 @@ def test_an_existing_object_wins_over_a_get_shape(server: Any) -> None:
     (server.root / BUCKET / "pic_jobs").write_bytes(b"an object named pic_jobs")
     response = httpx.get(f"{server.url}/pic_jobs?tag=PicProcess&size=10")
     assert response.status_code == 200 and response.content == b"an object named pic_jobs"
-    listing = httpx.get(f"{server.url}/jobs?tag=PicProcess")
-    assert listing.status_code >= 400 and "<Error>" in listing.text
+    listing = httpx.get(f"{server.url}/jobs?tag=PicProcess")  # no such object: a job listing
+    assert listing.status_code == 200 and listing.text.lstrip().startswith("<")
+    assert "<Response>" in listing.text
 
 
 @pytest.mark.parametrize(
