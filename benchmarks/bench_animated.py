@@ -352,13 +352,14 @@ def test_animated(operation: str, name: str, tmp_path_factory) -> None:
     found = {runner: measure(runner, operation, source, tmp) for runner in runners}
     RESULTS[(operation, name)] = found
     ours = found["ciimage"]
-    data = Path(ours["output"]).read_bytes()
-    if operation in ("resize", "crop", "rotate90"):
-        ours["psnr"] = quality(operation, source.read_bytes(), data)
     print(_line(operation, name, found))
+    data = Path(ours["output"]).read_bytes()
     if name == "g300":
         assert ours["rss"] <= 256, f"{operation} on g300 peaked at {ours['rss']:.0f} MB"
-    if operation in ("crop", "rotate90") and name != "g300":
+    if operation in ("resize", "crop", "rotate90"):
+        ours["psnr"] = quality(operation, source.read_bytes(), data)
+        print(f"  ciimage PSNR {ours['psnr']:.1f} dB")
+    if operation in ("crop", "rotate90") and max_colours(source.read_bytes()) <= 255:
         assert ours["psnr"] >= 99, "crop and rotate must be pixel-exact on <= 255-colour frames"
     if operation == "resize" and name != "t40":
         assert ours["psnr"] >= 32
@@ -366,6 +367,12 @@ def test_animated(operation: str, name: str, tmp_path_factory) -> None:
         ours["lowpass"] = lowpass_psnr(operation, source.read_bytes(), data)
         print(f"  low-pass PSNR {ours['lowpass']:.1f} dB")
         assert ours["lowpass"] >= 40
+
+
+def max_colours(data: bytes) -> int:
+    """The most colours any compared frame uses (a GIF frame has at most 256)."""
+    frames = read_frames(data, COMPARED_FRAMES)
+    return max(len(np.unique(f.reshape(-1, 4), axis=0)) for f in frames)
 
 
 def _line(operation: str, name: str, found: dict[str, dict[str, float]]) -> str:
@@ -376,8 +383,7 @@ def _line(operation: str, name: str, found: dict[str, dict[str, float]]) -> str:
             f"{values['rss']:.0f} MB / {values['bytes'] / 1e6:.2f} MB"
         )
     ratio = found["ciimage"]["cpu"] / found["pyvips"]["cpu"]
-    extra = f" psnr {found['ciimage']['psnr']:.1f} dB" if "psnr" in found["ciimage"] else ""
-    return f"\n{operation:9s} {name:5s} ciimage/pyvips {ratio:.2f}x{extra} | " + " | ".join(cells)
+    return f"\n{operation:9s} {name:5s} ciimage/pyvips {ratio:.2f}x | " + " | ".join(cells)
 
 
 if __name__ == "__main__":
