@@ -341,3 +341,15 @@ def test_pixel_moves_keep_gif_frames_exact(rule):
         source = frame_array(index).astype(np.int16)
         expected = np.rot90(source, k=-1) if "rotate" in rule else source[10:50, 15:65]
         assert np.array_equal(found, expected), index
+
+
+def test_only_gif_pixel_moves_get_exact_palettes():
+    from ciimage import prepare
+
+    def exact(data: bytes, rule: str) -> bool:
+        return prepare(data, rule).request.animation.exact_palette
+
+    assert exact(make_animation("GIF"), "imageMogr2/rotate/90")
+    assert not exact(make_animation("GIF"), "imageMogr2/thumbnail/40x")
+    # WebP frames have any number of colours: the fast quantiser, not one exact palette each.
+    assert not exact(make_animation("WEBP"), "imageMogr2/format/gif")
