@@ -124,6 +124,11 @@ def run_pyvips(operation: str, data: bytes, size: tuple[int, int]) -> bytes:
             data, width // 2, height=height // 2, size="force", option_string="n=-1"
         )
         return image.gifsave_buffer(effort=1, dither=0)
+    if operation in ("gif2webp", "webp2gif"):
+        whole = pyvips.Image.new_from_buffer(data, "", n=-1, access="sequential")
+        if operation == "gif2webp":
+            return whole.webpsave_buffer(Q=75)
+        return whole.gifsave_buffer(effort=1, dither=0)
     image = pyvips.Image.new_from_buffer(data, "", n=-1, access="random")
     pages = [image.crop(0, i * height, width, height) for i in range(image.height // height)]
     if operation in ("crop", "rotate90"):
@@ -134,10 +139,6 @@ def run_pyvips(operation: str, data: bytes, size: tuple[int, int]) -> bytes:
         out = pyvips.Image.arrayjoin(pages, across=1).copy()
         out.set_type(pyvips.GValue.gint_type, "page-height", pages[0].height)
         return out.gifsave_buffer(interpalette_maxerror=0)
-    if operation == "gif2webp":
-        return image.webpsave_buffer(Q=75)
-    if operation == "webp2gif":
-        return image.gifsave_buffer(effort=1, dither=0)
     if operation == "text":
         label = pyvips.Image.text("ciimage", dpi=72 * 40 // 13, rgba=True)
         x, y = width - label.width, height - label.height
