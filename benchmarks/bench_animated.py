@@ -56,7 +56,7 @@ GIFSICLE_OPERATIONS = ("resize", "crop", "rotate90")
 # ---- inputs ----
 
 
-def _frame(index: int, width: int, height: int, transparent: bool):  # -> pyvips.Image
+def _frame(index: int, width: int, height: int, transparent: bool, grain: bool = True):
     import pyvips
 
     xy = pyvips.Image.xyz(width, height)
@@ -64,8 +64,10 @@ def _frame(index: int, width: int, height: int, transparent: bool):  # -> pyvips
     red = ((xy[0] / 37.0 + phase).sin() * (xy[1] / 53.0).cos() * 100 + 127).cast("float")
     green = xy[0] * (200.0 / width) + 30 * np.sin(phase)
     blue = xy[1] * (200.0 / height) + 25
-    grain = pyvips.Image.gaussnoise(width, height, sigma=5, mean=0, seed=index)
-    rgb = (red.bandjoin([green, blue]) + grain).cast("uchar").copy(interpretation="srgb")
+    rgb = red.bandjoin([green, blue])
+    if grain:
+        rgb = rgb + pyvips.Image.gaussnoise(width, height, sigma=5, mean=0, seed=index)
+    rgb = rgb.cast("uchar").copy(interpretation="srgb")
     if not transparent:
         return rgb
     # A disc that moves across a transparent canvas.
@@ -83,7 +85,9 @@ def make_input(name: str) -> Path:
     if path.exists():
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
-    pages = [_frame(i, width, height, name == "t40") for i in range(frames)]
+    # g300 has no grain: with it, 207 Mpx of GIF would pass CI's 32 MB input limit.
+    grain = name != "g300"
+    pages = [_frame(i, width, height, name == "t40", grain) for i in range(frames)]
     strip = pyvips.Image.arrayjoin(pages, across=1).copy()
     strip.set_type(pyvips.GValue.gint_type, "page-height", height)
     strip.set_type(
@@ -91,7 +95,8 @@ def make_input(name: str) -> Path:
     )
     strip.set_type(pyvips.GValue.gint_type, "loop", plays)
     if fmt == "gif":
-        data = strip.gifsave_buffer(effort=1, dither=0.5, keep_duplicate_frames=True)
+        dither = 0.5 if grain else 0.0
+        data = strip.gifsave_buffer(effort=1, dither=dither, keep_duplicate_frames=True)
     else:
         data = strip.webpsave_buffer(Q=75)
     path.write_bytes(data)
@@ -119,6 +124,11 @@ def run_pyvips(operation: str, data: bytes, size: tuple[int, int]) -> bytes:
             data, width // 2, height=height // 2, size="force", option_string="n=-1"
         )
         return image.gifsave_buffer(effort=1, dither=0)
+    if operation in ("gif2webp", "webp2gif"):
+        whole = pyvips.Image.new_from_buffer(data, "", n=-1, access="sequential")
+        if operation == "gif2webp":
+            return whole.webpsave_buffer(Q=75)
+        return whole.gifsave_buffer(effort=1, dither=0)
     image = pyvips.Image.new_from_buffer(data, "", n=-1, access="random")
     pages = [image.crop(0, i * height, width, height) for i in range(image.height // height)]
     if operation in ("crop", "rotate90"):
@@ -129,10 +139,6 @@ def run_pyvips(operation: str, data: bytes, size: tuple[int, int]) -> bytes:
         out = pyvips.Image.arrayjoin(pages, across=1).copy()
         out.set_type(pyvips.GValue.gint_type, "page-height", pages[0].height)
         return out.gifsave_buffer(interpalette_maxerror=0)
-    if operation == "gif2webp":
-        return image.webpsave_buffer(Q=75)
-    if operation == "webp2gif":
-        return image.gifsave_buffer(effort=1, dither=0)
     if operation == "text":
         label = pyvips.Image.text("ciimage", dpi=72 * 40 // 13, rgba=True)
         x, y = width - label.width, height - label.height
@@ -180,7 +186,7 @@ def _watch_peak(child: subprocess.Popen) -> float:
                     peak = max(peak, int(line.split()[1]) / 1024)
         except (OSError, ValueError):
             pass
-        time.sleep(0.002)
+        time.sleep(0.01)
     return peak
 
 
@@ -220,8 +226,9 @@ def worker(implementation: str, operation: str, source: str, target: str) -> Non
     wall = time.perf_counter() - started_wall
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime - started.ru_utime - started.ru_stime
-    cpu += children.ru_utime + children.ru_stime
+    cpu = children.ru_utime + children.ru_stime
+    if implementation != "gifsicle":  # gifsicle: its own CPU only, not the polling loop
+        cpu += own.ru_utime + own.ru_stime - started.ru_utime - started.ru_stime
     rss = GIFSICLE_PEAK_MB[0] if implementation == "gifsicle" else own_peak_mb()
     Path(target).write_bytes(output)
     print(json.dumps({"cpu": cpu, "wall": wall, "rss": rss, "bytes": len(output)}))
@@ -230,11 +237,30 @@ def worker(implementation: str, operation: str, source: str, target: str) -> Non
 # ---- checks on the outputs ----
 
 
-def read_frames(data: bytes) -> list[np.ndarray]:
-    from PIL import Image, ImageSequence
+# At most this many frames, spread over the animation, are compared (memory stays bounded).
+COMPARED_FRAMES = 30
+
+
+def read_frames(data: bytes, limit: int | None = None) -> list[np.ndarray]:
+    """RGBA float frames; with `limit`, that many spread evenly over the animation."""
+    from PIL import Image
 
     image = Image.open(io.BytesIO(data))
-    return [np.asarray(f.convert("RGBA"), dtype=np.float64) for f in ImageSequence.Iterator(image)]
+    count = getattr(image, "n_frames", 1)
+    step = max(1, count // limit) if limit else 1
+    frames = []
+    for index in range(0, count, step):
+        image.seek(index)
+        frames.append(np.asarray(image.convert("RGBA"), dtype=np.float64))
+        if limit and len(frames) == limit:
+            break
+    return frames
+
+
+def frame_count(data: bytes) -> int:
+    from PIL import Image
+
+    return getattr(Image.open(io.BytesIO(data)), "n_frames", 1)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -242,12 +268,12 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def reference(operation: str, source: bytes) -> list[np.ndarray]:
+def reference(operation: str, frames: list[np.ndarray]) -> list[np.ndarray]:
     """What the operation should give on each frame, from Pillow (Lanczos for resize)."""
     from PIL import Image
 
     out = []
-    for frame in read_frames(source):
+    for frame in frames:
         image = Image.fromarray(frame.astype(np.uint8), "RGBA")
         w, h = image.size
         if operation == "resize":
@@ -260,6 +286,12 @@ def reference(operation: str, source: bytes) -> list[np.ndarray]:
     return out
 
 
+def _pairs(operation: str, source: bytes, output: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
+    assert frame_count(output) == frame_count(source)
+    expected = reference(operation, read_frames(source, COMPARED_FRAMES))
+    return list(zip(expected, read_frames(output, COMPARED_FRAMES), strict=True))
+
+
 def lowpass_psnr(operation: str, source: bytes, output: bytes) -> float:
     """PSNR after a 2 px Gaussian blur: palette banding is low-frequency error, grain is not."""
     from PIL import Image, ImageFilter
@@ -268,21 +300,18 @@ def lowpass_psnr(operation: str, source: bytes, output: bytes) -> float:
         image = Image.fromarray(frame[..., :3].astype(np.uint8))
         return np.asarray(image.filter(ImageFilter.GaussianBlur(2)), dtype=np.float64)
 
-    pairs = zip(reference(operation, source)[:10], read_frames(output)[:10], strict=True)
+    pairs = _pairs(operation, source, output)[:10]
     return float(np.mean([psnr(soft(a), soft(b)) for a, b in pairs]))
 
 
 def quality(operation: str, source: bytes, output: bytes) -> float:
     """Mean PSNR over frames of colour over white (transparent pixels compare as white)."""
-    expected, found = reference(operation, source), read_frames(output)
-    assert len(found) == len(expected)
 
     def over_white(f: np.ndarray) -> np.ndarray:
         return f[..., :3] * f[..., 3:4] / 255 + 255 * (1 - f[..., 3:4] / 255)
 
-    return float(
-        np.mean([psnr(over_white(a), over_white(b)) for a, b in zip(expected, found, strict=True)])
-    )
+    pairs = _pairs(operation, source, output)
+    return float(np.mean([psnr(over_white(a), over_white(b)) for a, b in pairs]))
 
 
 # ---- the run ----
@@ -329,13 +358,14 @@ def test_animated(operation: str, name: str, tmp_path_factory) -> None:
     found = {runner: measure(runner, operation, source, tmp) for runner in runners}
     RESULTS[(operation, name)] = found
     ours = found["ciimage"]
-    data = Path(ours["output"]).read_bytes()
-    if operation in ("resize", "crop", "rotate90"):
-        ours["psnr"] = quality(operation, source.read_bytes(), data)
     print(_line(operation, name, found))
+    data = Path(ours["output"]).read_bytes()
     if name == "g300":
         assert ours["rss"] <= 256, f"{operation} on g300 peaked at {ours['rss']:.0f} MB"
-    if operation in ("crop", "rotate90") and name != "g300":
+    if operation in ("resize", "crop", "rotate90"):
+        ours["psnr"] = quality(operation, source.read_bytes(), data)
+        print(f"  ciimage PSNR {ours['psnr']:.1f} dB")
+    if operation in ("crop", "rotate90") and max_colours(source.read_bytes()) <= 255:
         assert ours["psnr"] >= 99, "crop and rotate must be pixel-exact on <= 255-colour frames"
     if operation == "resize" and name != "t40":
         assert ours["psnr"] >= 32
@@ -343,6 +373,12 @@ def test_animated(operation: str, name: str, tmp_path_factory) -> None:
         ours["lowpass"] = lowpass_psnr(operation, source.read_bytes(), data)
         print(f"  low-pass PSNR {ours['lowpass']:.1f} dB")
         assert ours["lowpass"] >= 40
+
+
+def max_colours(data: bytes) -> int:
+    """The most colours any compared frame uses (a GIF frame has at most 256)."""
+    frames = read_frames(data, COMPARED_FRAMES)
+    return max(len(np.unique(f.reshape(-1, 4), axis=0)) for f in frames)
 
 
 def _line(operation: str, name: str, found: dict[str, dict[str, float]]) -> str:
@@ -353,8 +389,7 @@ def _line(operation: str, name: str, found: dict[str, dict[str, float]]) -> str:
             f"{values['rss']:.0f} MB / {values['bytes'] / 1e6:.2f} MB"
         )
     ratio = found["ciimage"]["cpu"] / found["pyvips"]["cpu"]
-    extra = f" psnr {found['ciimage']['psnr']:.1f} dB" if "psnr" in found["ciimage"] else ""
-    return f"\n{operation:9s} {name:5s} ciimage/pyvips {ratio:.2f}x{extra} | " + " | ".join(cells)
+    return f"\n{operation:9s} {name:5s} ciimage/pyvips {ratio:.2f}x | " + " | ".join(cells)
 
 
 if __name__ == "__main__":

@@ -203,7 +203,9 @@ class _Preparer:
         animation, indices = None, (0,)
         if animated:
             indices, delays = select_frames(header, settings.cgif)
-            exact = all(isinstance(a, PIXEL_MOVES) or _quarter_turn(a) for a in done)
+            # Exact palettes only where the input's colours already fit one (a GIF's frames).
+            moves = all(isinstance(a, PIXEL_MOVES) or _quarter_turn(a) for a in done)
+            exact = header.format == "gif" and moves
             animation = Animation(delays, header.loop, exact_palette=exact)
         first = done[0] if done and isinstance(done[0], act.Resize) else None
         sequential = all(isinstance(a, SEQUENTIAL_ACTIONS) for a in done)

@@ -329,3 +329,27 @@ def test_scrop_finds_the_face_on_the_first_frame_and_crops_every_frame_alike():
     assert (result.width, result.height, len(arrays), delays) == (100, 200, 3, [50, 70, 90])
     top = slice(0, 150)
     assert np.abs(arrays[2][top] - arrays[0][top]).mean() < 3  # the same window on each frame
+
+
+@pytest.mark.parametrize("rule", ["imageMogr2/rotate/90", "imageMogr2/crop/50x40/gravity/center"])
+def test_pixel_moves_keep_gif_frames_exact(rule):
+    # Frames of few colours (<= 255): crop and quarter turns must not requantise them.
+    data = make_animation("GIF")
+    result = process(data, rule)
+    _, arrays, _, _ = read_back(result.data)
+    for index, found in enumerate(arrays):
+        source = frame_array(index).astype(np.int16)
+        expected = np.rot90(source, k=-1) if "rotate" in rule else source[10:50, 15:65]
+        assert np.array_equal(found, expected), index
+
+
+def test_only_gif_pixel_moves_get_exact_palettes():
+    from ciimage import prepare
+
+    def exact(data: bytes, rule: str) -> bool:
+        return prepare(data, rule).request.animation.exact_palette
+
+    assert exact(make_animation("GIF"), "imageMogr2/rotate/90")
+    assert not exact(make_animation("GIF"), "imageMogr2/thumbnail/40x")
+    # WebP frames have any number of colours: the fast quantiser, not one exact palette each.
+    assert not exact(make_animation("WEBP"), "imageMogr2/format/gif")

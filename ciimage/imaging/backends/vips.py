@@ -143,7 +143,10 @@ def _load_strip(data: bytes, source: Source, pages: int) -> pyvips.Image:
             no_rotate=True,
             option_string=_LOAD_OPTIONS + page_option,
         )
-    access = "sequential" if source.sequential and pages == 1 else "random"
+    # A strip processed whole is read top to bottom once: sequential keeps only a few pages
+    # decoded (a random-access 300-page 960x720 GIF holds 830 MB).
+    one_pass = pages == 1 or source.whole_strip
+    access = "sequential" if source.sequential and one_pass else "random"
     options: dict[str, Any] = {"access": access, "fail_on": "error"}
     if pages > 1:
         options["n"] = pages
