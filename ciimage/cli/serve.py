@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="server processes sharing the port (default 1; see docs/semantics.md)",
+    )
     parser.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -121,10 +135,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     sys.stderr.flush()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config), log_level=args.log_level, access_log=False, server_header=False
+
+    def serve(listening: socket.socket) -> None:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(config), log_level=args.log_level, access_log=False, server_header=False
+            )
         )
-    )
-    server.run(sockets=[listener])
+        server.run(sockets=[listening])
+
+    if args.workers > 1:
+        from ciimage.server.workers import serve_in_processes
+
+        return serve_in_processes(serve, listener, args.workers)
+    serve(listener)
     return 0
