@@ -4,8 +4,8 @@
 shows Pillow faster for the whole run: JPEG in, JPEG or WebP out, only cheap geometric actions,
 and either WebP output (Pillow's libwebp build encodes faster) or a first resize that JPEG DCT
 scaling reaches exactly (1/2, 1/4, 1/8) or shrinks by 8 or more (Pillow's `draft` then leaves
-almost nothing to resample). Everything else (filters, PNG output, free rotation, moderate
-shrinks) is faster on libvips.
+almost nothing to resample), or an everyday-sized input (bench_overhead.py, see below).
+Everything else (filters, PNG output, free rotation, moderate shrinks) is faster on libvips.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ BACKEND_NAMES = ("auto", "vips", "pillow")
 PILLOW_ONLY_FORMATS = frozenset({"bmp", "heif"})
 _CHEAP_ACTIONS = (Resize, Extract, Embed, Mirror, Orient)
 _DCT_SCALES = (2, 4, 8)
+# At everyday sizes (bench_overhead.py, CPU per image at 640x427 to 2000x1500) Pillow's one
+# thread beats libvips' pipeline set-up: for cheap geometric work without a resize up to about
+# 1.3 MP, and for a first resize that shrinks 2.5x or more up to about 3.2 MP (draft, then a
+# small resample). Above those sizes libvips' threads win, as the 6000x4000 bench_ops shows.
+_SMALL_INPUT_PIXELS = 1_300_000
+_MID_INPUT_PIXELS = 3_200_000
+_MID_INPUT_SHRINK = 2.5
 
 
 def choose_backend(
@@ -61,12 +68,28 @@ def _pillow_is_faster(
     if output_format == "webp":
         return True
     first = actions[0] if actions else None
-    if not isinstance(first, Resize) or input_size is None:
+    if input_size is None:
+        return False
+    if _everyday_size_favours_pillow(first, actions, input_size):
+        return True
+    if not isinstance(first, Resize):
         return False
     width, height = input_size
     if any(first.width * d == width and first.height * d == height for d in _DCT_SCALES):
         return True
     return first.width * 8 <= width and first.height * 8 <= height
+
+
+def _everyday_size_favours_pillow(
+    first: Action | None, actions: Sequence[Action], input_size: tuple[int, int]
+) -> bool:
+    width, height = input_size
+    pixels = width * height
+    if not any(isinstance(action, Resize) for action in actions):
+        return pixels <= _SMALL_INPUT_PIXELS
+    if not isinstance(first, Resize) or pixels > _MID_INPUT_PIXELS:
+        return False
+    return min(width / first.width, height / first.height) >= _MID_INPUT_SHRINK
 
 
 def _vips_importable() -> bool:
