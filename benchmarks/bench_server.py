@@ -199,6 +199,18 @@ def _thumbor_conf(root: Path) -> str:
 
 
 @pytest.fixture(scope="module")
+def two_workers_url(tmp_path_factory: pytest.TempPathFactory, photos: list[bytes]) -> Iterator[str]:
+    """`ciimage serve --workers 2` over the same photos."""
+    root = tmp_path_factory.mktemp("bench-root-workers")
+    (root / BUCKET).mkdir()
+    for index, data in enumerate(photos):
+        (root / BUCKET / f"p{index}.jpg").write_bytes(data)
+    log = root.parent / "bench-server-workers.log"
+    with serve_in_subprocess(root, "--log-level", "warning", log=log, workers=2) as served:
+        yield served.url
+
+
+@pytest.fixture(scope="module")
 def thumbor_url(tmp_path_factory: pytest.TempPathFactory, photos: list[bytes]) -> Iterator[str]:
     executable = _thumbor_executable()
     root = tmp_path_factory.mktemp("thumbor-root")
@@ -259,19 +271,25 @@ def _versus_rounds(jobs: dict[str, Callable[[int], None]]) -> dict[str, tuple[fl
 
 @pytest.mark.benchmark(group="versus thumbor: fit-in 512x512 q85, 20 JPEGs 2000x1500, 2 clients")
 def test_versus_thumbor(
-    benchmark: Any, server_url: str, thumbor_url: str, photos: list[bytes]
+    benchmark: Any, server_url: str, two_workers_url: str, thumbor_url: str, photos: list[bytes]
 ) -> None:
     ciimage_job, ciimage_clients = _http_job(server_url, lambda i: f"p{i}.jpg?{CIIMAGE_RULE}")
+    workers_job, workers_clients = _http_job(two_workers_url, lambda i: f"p{i}.jpg?{CIIMAGE_RULE}")
     thumbor_job, thumbor_clients = _http_job(thumbor_url, lambda i: f"{THUMBOR_PATH}/p{i}.jpg")
 
     def library_job(index: int) -> None:
         assert process(photos[index % IMAGES], CIIMAGE_RULE).width == 512
 
-    jobs = {"ciimage serve": ciimage_job, "thumbor": thumbor_job, "library": library_job}
+    jobs = {
+        "ciimage serve": ciimage_job,
+        "ciimage serve --workers 2": workers_job,
+        "thumbor": thumbor_job,
+        "library": library_job,
+    }
     try:
         results = benchmark.pedantic(_versus_rounds, args=(jobs,), rounds=1, iterations=1)
     finally:
-        for client in [*ciimage_clients, *thumbor_clients]:
+        for client in [*ciimage_clients, *workers_clients, *thumbor_clients]:
             client.close()
     for name, (rps, p50) in results.items():
         print(f"\n{name}: {rps:.1f} req/s, p50 {p50 * 1000:.1f} ms")
@@ -281,5 +299,7 @@ def test_versus_thumbor(
         f"ciimage / thumbor: {ours / theirs:.2f}x (target >= 1.15); "
         f"ciimage / bare library in 2 threads: {ours / bound:.2f}x (target >= 0.85)"
     )
+    two = results["ciimage serve --workers 2"][0]
+    print(f"ciimage --workers 2 / thumbor: {two / theirs:.2f}x; / one process: {two / ours:.2f}x")
     benchmark.extra_info["ratio_vs_thumbor"] = round(ours / theirs, 3)
     benchmark.extra_info["ratio_vs_library"] = round(ours / bound, 3)
