@@ -22,13 +22,12 @@ BACKEND_NAMES = ("auto", "vips", "pillow")
 PILLOW_ONLY_FORMATS = frozenset({"bmp", "heif"})
 _CHEAP_ACTIONS = (Resize, Extract, Embed, Mirror, Orient)
 _DCT_SCALES = (2, 4, 8)
-# At everyday sizes (bench_overhead.py, CPU per image at 640x427 to 2000x1500) Pillow's one
-# thread beats libvips' pipeline set-up: for cheap geometric work without a resize up to about
-# 1.3 MP, and for a first resize that shrinks 2.5x or more up to about 3.2 MP (draft, then a
-# small resample). Above those sizes libvips' threads win, as the 6000x4000 bench_ops shows.
+# Small inputs (bench_overhead.py, 640x427 to 1280x853): Pillow's one thread beats libvips'
+# pipeline set-up for cheap geometric work, with no resize or a first resize that shrinks 2.5x or
+# more (draft, then a small resample). At 2000x1500 libvips' threads win the wall clock (the
+# server benchmark's fit-in 512 ran 40 % slower on Pillow), as they do at 6000x4000 (bench_ops).
 _SMALL_INPUT_PIXELS = 1_300_000
-_MID_INPUT_PIXELS = 3_200_000
-_MID_INPUT_SHRINK = 2.5
+_SMALL_INPUT_SHRINK = 2.5
 
 
 def choose_backend(
@@ -84,12 +83,13 @@ def _everyday_size_favours_pillow(
     first: Action | None, actions: Sequence[Action], input_size: tuple[int, int]
 ) -> bool:
     width, height = input_size
-    pixels = width * height
-    if not any(isinstance(action, Resize) for action in actions):
-        return pixels <= _SMALL_INPUT_PIXELS
-    if not isinstance(first, Resize) or pixels > _MID_INPUT_PIXELS:
+    if width * height > _SMALL_INPUT_PIXELS:
         return False
-    return min(width / first.width, height / first.height) >= _MID_INPUT_SHRINK
+    if not any(isinstance(action, Resize) for action in actions):
+        return True
+    if not isinstance(first, Resize):
+        return False
+    return min(width / first.width, height / first.height) >= _SMALL_INPUT_SHRINK
 
 
 def _vips_importable() -> bool:
