@@ -10,13 +10,24 @@ COS basics (issue 10): a 1,000-key List Objects page from the middle of a 100,00
 against the same page of a 10,000-object bucket (the ratio must stay within 1.5: listing walks in
 key order and stops, it does not read the bucket), and the SDK's multipart `upload_file` of 100 MB
 against a plain `put_object` of 30 MB, in MB/s.
+
+Against thumbor 7.8 (issue 14, `test_versus_thumbor`): the same 20 photos fitted into 512x512 at
+q85 by `ciimage serve`, `ciimage serve --workers 2`, thumbor (its own venv, made on first use from
+the `bench` extra's pin; skipped only when it cannot be installed) and the bare library in 2
+threads, rounds taking turns; prints req/s, p50 and the ratios (targets >= 1.15x thumbor, >= 0.85x
+the library).
 """
 
 from __future__ import annotations
 
 import io
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +43,7 @@ from ciimage.server.launch import serve_in_subprocess
 
 BUCKET = "bench-1250000000"
 WIDTH, HEIGHT = 2000, 1500
-IMAGES = 6
+IMAGES = 20
 BATCH = 24
 CLIENTS = 2
 ROUNDS = 4
@@ -138,6 +149,171 @@ def test_server_plain_get(benchmark: Any, server_url: str) -> None:
 
 def test_photo_size() -> None:
     assert Image.open(io.BytesIO(_photo_like(0))).size == (WIDTH, HEIGHT)
+
+
+# ---- against thumbor (issue 14) ----
+# thumbor is a benchmark-only anchor: its pin is the `bench` extra's, and it runs from a venv of
+# its own (THUMBOR_VENV) so its tornado/Pillow pins never steer the environment ciimage runs in.
+THUMBOR_VENV = Path(
+    os.environ.get("CIIMAGE_THUMBOR_VENV", Path.home() / ".cache/ciimage-bench/thumbor-venv")
+)
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+VERSUS_ROUNDS = 6
+VERSUS_QUALITY = 85
+CIIMAGE_RULE = f"{RULE}/quality/{VERSUS_QUALITY}"
+THUMBOR_PATH = "unsafe/fit-in/512x512"
+
+
+def _thumbor_requirement() -> str:
+    extras = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]
+    return next(r for r in extras["bench"] if r.startswith("thumbor"))
+
+
+def _thumbor_executable() -> Path:
+    """thumbor's entry point in its venv, made (venv + pip install) on first use."""
+    executable = THUMBOR_VENV / "bin" / "thumbor"
+    if executable.exists():
+        return executable
+    requirement = _thumbor_requirement()
+    steps = (
+        [sys.executable, "-m", "venv", str(THUMBOR_VENV)],
+        [str(THUMBOR_VENV / "bin" / "python"), "-m", "pip", "install", "-q", requirement],
+    )
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"thumbor cannot be installed ({requirement}): {done.stderr[-400:]}")
+    return executable
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _thumbor_conf(root: Path) -> str:
+    """File loader, no storage, no result storage, engine threadpool 2, quality 85."""
+    return "\n".join(
+        [
+            "LOADER = 'thumbor.loaders.file_loader'",
+            f"FILE_LOADER_ROOT_PATH = {str(root)!r}",
+            "STORAGE = 'thumbor.storages.no_storage'",
+            "RESULT_STORAGE = None",
+            "ENGINE = 'thumbor.engines.pil'",
+            "ENGINE_THREADPOOL_SIZE = 2",
+            f"QUALITY = {VERSUS_QUALITY}",
+            "ALLOW_UNSAFE_URL = True",
+            "",
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def two_workers_url(tmp_path_factory: pytest.TempPathFactory, photos: list[bytes]) -> Iterator[str]:
+    """`ciimage serve --workers 2` over the same photos."""
+    root = tmp_path_factory.mktemp("bench-root-workers")
+    (root / BUCKET).mkdir()
+    for index, data in enumerate(photos):
+        (root / BUCKET / f"p{index}.jpg").write_bytes(data)
+    log = root.parent / "bench-server-workers.log"
+    with serve_in_subprocess(root, "--log-level", "warning", log=log, workers=2) as served:
+        yield served.url
+
+
+@pytest.fixture(scope="module")
+def thumbor_url(tmp_path_factory: pytest.TempPathFactory, photos: list[bytes]) -> Iterator[str]:
+    executable = _thumbor_executable()
+    root = tmp_path_factory.mktemp("thumbor-root")
+    for index, data in enumerate(photos):
+        (root / f"p{index}.jpg").write_bytes(data)
+    conf = root / "thumbor.conf"
+    conf.write_text(_thumbor_conf(root))
+    port = _free_port()
+    log = (root / "thumbor.log").open("wb")
+    command = [str(executable), "-i", "127.0.0.1", "-p", str(port), "-c", str(conf), "-l", "error"]
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthcheck", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"thumbor did not start: {(root / 'thumbor.log').read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def _http_job(base: str, path: Callable[[int], str]) -> tuple[Callable[[int], None], list]:
+    clients = [httpx.Client(timeout=60) for _ in range(CLIENTS)]
+
+    def job(index: int) -> None:
+        response = clients[index % CLIENTS].get(f"{base}/{path(index % IMAGES)}")
+        assert response.status_code == 200, response.text
+        assert Image.open(io.BytesIO(response.content)).size == (512, 384)
+
+    return job, clients
+
+
+def _versus_rounds(jobs: dict[str, Callable[[int], None]]) -> dict[str, tuple[float, float]]:
+    """(req/s, p50 s) per job over VERSUS_ROUNDS batches, the jobs taking turns batch by batch."""
+    elapsed: dict[str, float] = dict.fromkeys(jobs, 0.0)
+    latencies: dict[str, list[float]] = {name: [] for name in jobs}
+    for job in jobs.values():
+        job(0)  # warm connections, grammar and codecs outside the timing
+    for _ in range(VERSUS_ROUNDS):
+        for name, job in jobs.items():
+            started = time.perf_counter()
+            _run_batch(job, latencies[name])
+            elapsed[name] += time.perf_counter() - started
+    return {
+        name: (BATCH * VERSUS_ROUNDS / elapsed[name], statistics.median(latencies[name]))
+        for name in jobs
+    }
+
+
+@pytest.mark.benchmark(group="versus thumbor: fit-in 512x512 q85, 20 JPEGs 2000x1500, 2 clients")
+def test_versus_thumbor(
+    benchmark: Any, server_url: str, two_workers_url: str, thumbor_url: str, photos: list[bytes]
+) -> None:
+    ciimage_job, ciimage_clients = _http_job(server_url, lambda i: f"p{i}.jpg?{CIIMAGE_RULE}")
+    workers_job, workers_clients = _http_job(two_workers_url, lambda i: f"p{i}.jpg?{CIIMAGE_RULE}")
+    thumbor_job, thumbor_clients = _http_job(thumbor_url, lambda i: f"{THUMBOR_PATH}/p{i}.jpg")
+
+    def library_job(index: int) -> None:
+        assert process(photos[index % IMAGES], CIIMAGE_RULE).width == 512
+
+    jobs = {
+        "ciimage serve": ciimage_job,
+        "ciimage serve --workers 2": workers_job,
+        "thumbor": thumbor_job,
+        "library": library_job,
+    }
+    try:
+        results = benchmark.pedantic(_versus_rounds, args=(jobs,), rounds=1, iterations=1)
+    finally:
+        for client in [*ciimage_clients, *workers_clients, *thumbor_clients]:
+            client.close()
+    for name, (rps, p50) in results.items():
+        print(f"\n{name}: {rps:.1f} req/s, p50 {p50 * 1000:.1f} ms")
+        benchmark.extra_info[name] = {"req_per_s": round(rps, 1), "p50_ms": round(p50 * 1e3, 1)}
+    ours, theirs, bound = (results[n][0] for n in ("ciimage serve", "thumbor", "library"))
+    print(
+        f"ciimage / thumbor: {ours / theirs:.2f}x (target >= 1.15); "
+        f"ciimage / bare library in 2 threads: {ours / bound:.2f}x (target >= 0.85)"
+    )
+    two = results["ciimage serve --workers 2"][0]
+    print(f"ciimage --workers 2 / thumbor: {two / theirs:.2f}x; / one process: {two / ours:.2f}x")
+    benchmark.extra_info["ratio_vs_thumbor"] = round(ours / theirs, 3)
+    benchmark.extra_info["ratio_vs_library"] = round(ours / bound, 3)
 
 
 # ---- COS basics: listing cost must not grow with the bucket; multipart vs plain upload ----

@@ -94,8 +94,21 @@ def register(subparsers: Any) -> None:
         default="text",
         help="access log lines as text (default) or one JSON object per line",
     )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="server processes sharing the port (default 1; see docs/semantics.md)",
+    )
     add_job_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def port_number(text: str) -> int:
@@ -151,6 +164,7 @@ def jobs_config_from_args(args: argparse.Namespace) -> JobsConfig:
             dask_scheduler=args.dask_scheduler,
             job_timeout=args.job_timeout,
             callback_allow=frozenset(host.lower() for host in allowed),
+            served=args.workers == 1,
         )
     except ValueError as exc:
         raise SystemExit(f"ciimage serve: {exc}") from None
@@ -219,13 +233,23 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     sys.stderr.flush()
+
     _log_to_stderr(args.log_level)
-    app = create_app(config, jobs=jobs)
-    served = app if args.quiet else with_access_log(app, args.log_format == "json")
-    server = uvicorn.Server(
-        uvicorn.Config(served, log_level=args.log_level, access_log=False, server_header=False)
-    )
-    server.run(sockets=[listener])
+
+    def serve(listening: socket.socket) -> None:
+        # Built in each worker (after the fork when --workers > 1): no threads cross a fork.
+        app = create_app(config, jobs=jobs)
+        served = app if args.quiet else with_access_log(app, args.log_format == "json")
+        server = uvicorn.Server(
+            uvicorn.Config(served, log_level=args.log_level, access_log=False, server_header=False)
+        )
+        server.run(sockets=[listening])
+
+    if args.workers > 1:
+        from ciimage.server.workers import serve_in_processes
+
+        return serve_in_processes(serve, listener, args.workers)
+    serve(listener)
     return 0
 
 

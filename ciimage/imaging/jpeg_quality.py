@@ -11,6 +11,7 @@ Only the marker segments before the first scan are read; no pixel is decoded.
 
 from __future__ import annotations
 
+import struct
 from functools import cache
 
 # ITU T.81 Annex K.1, natural (row-major) order.
@@ -109,10 +110,9 @@ def _read_dqt_segment(data: bytes, pos: int, end: int, tables: dict[int, tuple[i
         body_end = pos + 1 + 64 * width
         if body_end > end or table_id > 3:
             return
-        zigzag = [
-            int.from_bytes(data[pos + 1 + i * width : pos + 1 + (i + 1) * width], "big")
-            for i in range(64)
-        ]
+        body = data[pos + 1 : body_end]
+        # 8-bit tables are the bytes themselves; one slice, not 64 int.from_bytes calls per table.
+        zigzag = body if width == 1 else struct.unpack(">64H", body)
         natural = [0] * 64
         for position, value in enumerate(zigzag):
             natural[_ZIGZAG[position]] = value

@@ -44,7 +44,9 @@ def read_metadata(data: bytes) -> Metadata:
 
     Never raises: unreadable metadata counts as none (the decoder reports a broken image).
     """
-    found = _read_with_vips(data)
+    found = _read_jpeg_segments(data)
+    if found is None:
+        found = _read_with_vips(data)
     if found is None:
         found = _read_with_pillow(data)
     if found is None:
@@ -109,6 +111,35 @@ def with_jpeg_comment(jpeg: bytes, comment: bytes) -> bytes:
 
 
 _Found = tuple[bytes | None, bytes | None, bytes | None, int | None]
+_APP1, _APP2 = 0xE1, 0xE2
+_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+_ICC_HEADER = b"ICC_PROFILE\x00"
+
+
+def _read_jpeg_segments(data: bytes) -> _Found | None:
+    """A JPEG's EXIF, ICC and XMP from its APPn segments, as libvips reads them, in ~20 us
+    instead of a libvips header load (~0.5 ms, a tenth of a small thumbnail; issue 14).
+
+    None when `data` is no JPEG or its segments do not reach the first scan intact (libvips then
+    reads what it can)."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    exif = xmp = None
+    icc_chunks: list[tuple[int, bytes]] = []
+    reached_scan = False
+    for marker, start, end in _jpeg_segments(data):
+        payload = data[start + 4 : end]
+        if marker == _APP1 and exif is None and payload.startswith(EXIF_PREFIX):
+            exif = payload
+        elif marker == _APP1 and xmp is None and payload.startswith(_XMP_HEADER):
+            xmp = payload[len(_XMP_HEADER) :]
+        elif marker == _APP2 and payload.startswith(_ICC_HEADER) and len(payload) > 14:
+            icc_chunks.append((payload[12], payload[14:]))
+        reached_scan = end + 1 < len(data) and data[end : end + 2] == b"\xff\xda"
+    if not reached_scan:
+        return None
+    icc = b"".join(chunk for _, chunk in sorted(icc_chunks, key=lambda c: c[0])) or None
+    return exif, icc, xmp, None
 
 
 def _read_with_vips(data: bytes) -> _Found | None:

@@ -37,6 +37,10 @@ OPAQUE_FORMATS = frozenset({"jpg", "bmp"})
 _ALIASES = {"jpeg": "jpg", "yjpeg": "jpg", "heic": "heif", "jpg": "jpg"}
 # Quality of an input whose quality cannot be read (every non-JPEG input, ruling 15).
 UNKNOWN_INPUT_QUALITY = 100
+# AVIF/HEIF written with no quality parameter anywhere in the rule: the encoders' own default
+# (libvips heifsave, libheif), not the source's JPEG quality, whose scale AV1/HEVC do not share
+# (a q90 JPEG carried over made a 12 MP AVIF of 3.5 MB; see docs/semantics.md).
+CODEC_DEFAULT_QUALITY = {"avif": 50, "heif": 50}
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ def resolve_output(
     strip = False
     size_limit: SizeLimit | None = None
     cgif: int | None = None
+    quality_given = False
 
     for stage in pipeline.stages:
         absolute: tuple[int, bool] | None = None
@@ -158,6 +163,7 @@ def resolve_output(
         else:
             continue
         quality = _stage_quality(quality, absolute, relative, lowest, last)
+        quality_given = quality_given or last is not None
         if fmt not in QUALITY_FORMATS:
             # The next stage reads a file without a quality, which counts as 100 (ruling 15).
             quality = UNKNOWN_INPUT_QUALITY
@@ -166,6 +172,8 @@ def resolve_output(
         raise UnsupportedFormatError(
             f"the input is {fmt}, which ciimage cannot write back; add format/<jpg|png|webp|...>"
         )
+    if fmt in CODEC_DEFAULT_QUALITY and not quality_given:
+        quality = CODEC_DEFAULT_QUALITY[fmt]
     is_jpeg = fmt == "jpg"
     return OutputSettings(
         format=fmt,

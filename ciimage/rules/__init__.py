@@ -14,7 +14,7 @@ from ciimage.rules.ast import Pipeline
 from ciimage.rules.inputs import RuleText, extract_rule, rule_from_query
 from ciimage.rules.parser import parse_rule_text
 from ciimage.rules.styles import resolve_styles
-from ciimage.rules.validate import validate_pipeline
+from ciimage.rules.validate import check_rule_shape, validate_pipeline
 
 __all__ = ["Pipeline", "parse", "resolve_styles", "rule_from_query", "validate"]
 
@@ -64,6 +64,11 @@ def parse(text: str) -> Pipeline:
 def validate(text: str) -> Pipeline:
     """Syntax plus every image-independent limit: the typed pipeline of `text`, or `RuleError`."""
     found = _extract(text)
+    try:
+        check_rule_shape(found.text)  # cheap limits first: they bound the parser's work
+    except RuleError as error:
+        error.position = found.original_position(error.position)
+        raise
     pipeline = _parse_extracted(found)
     try:
         return validate_pipeline(pipeline)

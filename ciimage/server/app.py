@@ -247,7 +247,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        holder.service(state)  # resumes jobs left Running, redelivers pending callbacks
+        if holder.config.served:
+            holder.service(state)  # resumes jobs left Running, redelivers pending callbacks
         try:
             yield
         finally:

@@ -32,7 +32,11 @@ from ciimage.jobs.xmlmap import MAX_REQUEST_BYTES, parse_request, render
 from ciimage.server.bodies import read_body
 from ciimage.server.ci_paths import CIRoute, CIRouteKind
 from ciimage.server.context import RequestContext
-from ciimage.server.errors import MethodNotAllowedError, NoSuchKeyError
+from ciimage.server.errors import (
+    MethodNotAllowedError,
+    NoSuchKeyError,
+    NotImplementedByServerError,
+)
 from ciimage.server.state import ServerState
 
 DEFAULT_REGION = "ap-guangzhou"  # ruling A29
@@ -206,6 +210,11 @@ async def handle(
 ) -> Response:
     """Bodies are read here; the store, the folder walk of a batch and the rest run in a worker
     thread, so a million-object batch does not stall the event loop."""
+    if not holder.config.served:
+        raise NotImplementedByServerError(
+            "CI job calls are served by a single-process server: run ciimage serve without "
+            "--workers (or --workers 1) to use the job APIs"
+        )
     body = b""
     if route.kind in (CIRouteKind.CREATE_JOB, CIRouteKind.CREATE_BATCH, CIRouteKind.UPDATE_QUEUE):
         body = await read_body(ctx.request, MAX_REQUEST_BYTES)

@@ -24,10 +24,13 @@ class ServedProcess:
 
 @contextmanager
 def serve_in_subprocess(
-    root: Path, *options: str, log: Path, timeout: float = 30.0
+    root: Path, *options: str, log: Path, timeout: float = 30.0, workers: int = 1
 ) -> Iterator[ServedProcess]:
-    """`ciimage serve --root ROOT --port 0 OPTIONS...`, its output in `log`; stopped on exit."""
+    """`ciimage serve --root ROOT --port 0 [--workers N] OPTIONS...`, its output in `log`;
+    stopped on exit."""
     command = [sys.executable, "-m", "ciimage.cli", "serve", "--root", str(root), "--port", "0"]
+    if workers != 1:
+        command += ["--workers", str(workers)]
     with log.open("wb") as sink:
         process = subprocess.Popen([*command, *options], stdout=sink, stderr=subprocess.STDOUT)
     try:

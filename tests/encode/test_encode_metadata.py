@@ -124,3 +124,28 @@ def test_garbage_exif_never_raises(blob: bytes) -> None:
     assert 1 <= exif_orientation(blob) <= 8
     assert len(reset_orientation(blob)) == len(blob)
     assert 1 <= exif_orientation(EXIF_PREFIX + b"MM\x00*" + blob) <= 8
+
+
+def test_jpeg_segments_are_read_as_libvips_reads_them(
+    jpeg_with_metadata: bytes, photo: np.ndarray
+) -> None:
+    from PIL import ImageCms
+
+    from ciimage.imaging.metadata import _read_jpeg_segments, _read_with_vips
+
+    # A 150 KB profile spans three APP2 segments, which must be joined in sequence order.
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    multi_chunk = _save(photo, "JPEG", icc_profile=profile + b"\0" * 150_000)
+    for data in (jpeg_with_metadata, multi_chunk, _save(photo, "JPEG")):
+        exif, icc, xmp, _ = _read_jpeg_segments(data)  # type: ignore[misc]
+        vips_exif, vips_icc, vips_xmp, _ = _read_with_vips(data)  # type: ignore[misc]
+        assert (exif, icc, xmp) == (vips_exif, vips_icc, vips_xmp)
+
+
+def test_a_jpeg_cut_inside_its_segments_falls_back_to_the_decoders(
+    jpeg_with_metadata: bytes,
+) -> None:
+    from ciimage.imaging.metadata import _read_jpeg_segments
+
+    assert _read_jpeg_segments(jpeg_with_metadata[:40]) is None
+    assert read_metadata(jpeg_with_metadata[:40]) == NO_METADATA

@@ -184,3 +184,15 @@ def test_quality_rules_stay_in_range_and_order(input_quality: int, value: int, k
         assert quality >= input_quality
     else:
         assert quality == max(1, value)
+
+
+@pytest.mark.parametrize("fmt", ["heif", "avif"])
+def test_avif_and_heif_without_a_quality_get_the_codec_default_not_the_source_quality(
+    fmt: str,
+) -> None:
+    assert resolve(f"imageMogr2/format/{fmt}", input_quality=90).quality == 50
+    # An explicit quality parameter still reads the source's (ruling 15): 50 % of q90.
+    assert resolve(f"imageMogr2/format/{fmt}/rquality/50", input_quality=90).quality == 45
+    assert resolve(f"imageMogr2/quality/70|imageMogr2/format/{fmt}", input_quality=90).quality == 70
+    # Other formats carry the source's quality over.
+    assert resolve("imageMogr2/format/webp", input_quality=90).quality == 90

@@ -4,8 +4,8 @@
 shows Pillow faster for the whole run: JPEG in, JPEG or WebP out, only cheap geometric actions,
 and either WebP output (Pillow's libwebp build encodes faster) or a first resize that JPEG DCT
 scaling reaches exactly (1/2, 1/4, 1/8) or shrinks by 8 or more (Pillow's `draft` then leaves
-almost nothing to resample). Everything else (filters, PNG output, free rotation, moderate
-shrinks) is faster on libvips.
+almost nothing to resample), or an everyday-sized input (bench_overhead.py, see below).
+Everything else (filters, PNG output, free rotation, moderate shrinks) is faster on libvips.
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from ciimage.imaging.backends.base import Backend
 BACKEND_NAMES = ("auto", "vips", "pillow")
 _CHEAP_ACTIONS = (Resize, Extract, Embed, Mirror, Orient)
 _DCT_SCALES = (2, 4, 8)
+# Small inputs (bench_overhead.py, 640x427 to 1280x853): Pillow's one thread beats libvips'
+# pipeline set-up for cheap geometric work, with no resize or a first resize that shrinks 2.5x or
+# more (draft, then a small resample). At 2000x1500 libvips' threads win the wall clock (the
+# server benchmark's fit-in 512 ran 40 % slower on Pillow), as they do at 6000x4000 (bench_ops).
+_SMALL_INPUT_PIXELS = 1_300_000
+_SMALL_INPUT_SHRINK = 2.5
 
 
 def backend_name(
@@ -80,9 +86,26 @@ def _pillow_is_faster(
     if output_format == "webp":
         return True
     first = actions[0] if actions else None
-    if not isinstance(first, Resize) or input_size is None:
+    if input_size is None:
+        return False
+    if _everyday_size_favours_pillow(first, actions, input_size):
+        return True
+    if not isinstance(first, Resize):
         return False
     width, height = input_size
     if any(first.width * d == width and first.height * d == height for d in _DCT_SCALES):
         return True
     return first.width * 8 <= width and first.height * 8 <= height
+
+
+def _everyday_size_favours_pillow(
+    first: Action | None, actions: Sequence[Action], input_size: tuple[int, int]
+) -> bool:
+    width, height = input_size
+    if width * height > _SMALL_INPUT_PIXELS:
+        return False
+    if not any(isinstance(action, Resize) for action in actions):
+        return True
+    if not isinstance(first, Resize):
+        return False
+    return min(width / first.width, height / first.height) >= _SMALL_INPUT_SHRINK
