@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,13 @@ def _corrupt_png(make_photo) -> bytes:
 @pytest.mark.parametrize(
     ("damage", "name", "expected", "library"),
     [
-        (_truncated_jpeg, "cut.jpg", "the JPEG image is truncated: the file ends", "premature end"),
+        # `auto` decodes a small JPEG with Pillow, a large one with libvips: either's words.
+        (
+            _truncated_jpeg,
+            "cut.jpg",
+            "the JPEG image is truncated: the file ends",
+            "premature end|is truncated",
+        ),
         (_corrupt_png, "bad.png", "the PNG image is truncated or corrupt", "libpng"),
     ],
 )
@@ -98,7 +105,7 @@ def test_codec_failures_are_said_as_ci_would(
     assert main([*args, "--verbose"]) == 2
     verbose = capsys.readouterr().err.splitlines()
     assert verbose[0] == plain.strip()
-    assert verbose[1].startswith("  library said: ") and library in verbose[1]
+    assert verbose[1].startswith("  library said: ") and re.search(library, verbose[1])
 
 
 def test_every_subcommand_documents_its_exit_codes(capsys) -> None:
