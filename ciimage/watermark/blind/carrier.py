@@ -17,9 +17,9 @@ import numpy as np
 TILE = 128  # tile period in pixels (both axes)
 CHIP = 4  # chip side in pixels: 1/8 cycle per pixel survives JPEG q50, blur and 0.5x resizes
 CHIPS = TILE // CHIP  # chips per tile side
-# Text and raw-bit payloads reserve a quarter of the chips for synchronisation. Image marks need
-# none: the caller supplies the mark at extraction, so the whole tile is a known template.
-SYNC_FRACTION = {"text": 0.25, "bits": 0.25, "mark": 0.0}
+# Text, raw-bit and type 1 ("semi") payloads reserve a quarter of the chips for synchronisation.
+# Type 2 marks need none: the caller supplies the mark at extraction, so the whole tile is known.
+SYNC_FRACTION = {"text": 0.25, "bits": 0.25, "mark": 0.0, "semi": 0.25}
 
 # The key used when the caller gives none: documented so that marks made offline with the
 # defaults can be read by anyone with ciimage. Teams that want marks of their own pass a key.

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ciimage.watermark.blind import coding, geometry
+from ciimage.watermark.blind import coding, geometry, registration
 from ciimage.watermark.blind.carrier import DEFAULT_KEY, carrier
-from ciimage.watermark.blind.spread import Detection, embed_tile, soft_bits
+from ciimage.watermark.blind.spread import Detection, embed_tile, luma, soft_bits
 
 # Luma rms of the added pattern (grey levels) per CI level; CI applies levels to type 2 only,
 # types 1 and 3 always use level 1. Measured PSNR: docs/semantics.md, "Blind watermarks".
@@ -108,3 +108,25 @@ def locate_mark(pixels: np.ndarray, bits: np.ndarray, *, key: str = DEFAULT_KEY)
 def recovered_bits(detection: Detection, side: int, *, key: str = DEFAULT_KEY) -> np.ndarray:
     layout = carrier(key, "mark", side * side)
     return (soft_bits(detection, layout) > 0).astype(np.uint8)
+
+
+def embed_semi(pixels: np.ndarray, bits: np.ndarray, *, key: str = DEFAULT_KEY) -> np.ndarray:
+    """Type 1: mark bits plus sync chips (the extraction has the original, not the mark)."""
+    chips = carrier(key, "semi", bits.size).chip_pattern(bits)
+    return embed_tile(pixels, chips, STRENGTH[1])
+
+
+def extract_semi(
+    pixels: np.ndarray, original: np.ndarray, side: int, *, key: str = DEFAULT_KEY
+) -> tuple[np.ndarray | None, float]:
+    """Type 1: the recovered side x side mark bits (None if the suspect is not in the original)
+    and the sync z of the residue."""
+    layout = carrier(key, "semi", side * side)
+    suspect, reference = luma(pixels), luma(original)
+    found = registration.register(suspect, reference)
+    detection = None if found is None else registration.residue_detection(
+        suspect, reference, found, layout
+    )
+    if detection is None:
+        return None, 0.0
+    return (soft_bits(detection, layout) > 0).astype(np.uint8), detection.z

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-MARK_SIDE = {1: 32, 2: 16}  # bits per side: type 1 has the original's help, so it carries more
+MARK_SIDE = {1: 24, 2: 16}  # bits per side: type 1 has the original's help, so it carries more
 
 
 def mark_bits(mark: np.ndarray, side: int) -> np.ndarray:
