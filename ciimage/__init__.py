@@ -5,6 +5,7 @@ Public API (imported lazily so that `import ciimage` stays cheap):
 - `parse(text) -> Pipeline`, `validate(text) -> Pipeline`: the rule language.
 - `process(data, rule, ...) -> Result`, `plan(rule, width, height) -> Plan`: the executor.
 - `image_info`, `exif`, `image_ave`, `inspect` (each takes bytes): what CI answers about an image.
+- `extract_watermark(data, rule, ...) -> WatermarkExtraction`: read a blind watermark/4.
 - `CIError`, `RuleError` and the other typed errors of `ciimage.errors`.
 """
 
@@ -29,6 +30,8 @@ _LAZY = {
     "exif": "ciimage.info",
     "image_ave": "ciimage.info",
     "inspect": "ciimage.info",
+    "extract_watermark": "ciimage.watermark.blind",
+    "WatermarkExtraction": "ciimage.watermark.blind",
 }
 
 __all__ = ["CIError", "RuleError", "__version__", *_LAZY]

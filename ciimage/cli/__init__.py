@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ciimage.errors import CIError
 
-SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve")
+SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve", "extract-watermark")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,9 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:
-            module = importlib.import_module(f"ciimage.cli.{name}")
+            module = importlib.import_module(f"ciimage.cli.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"ciimage.cli.{name}":
+            if exc.name == f"ciimage.cli.{name.replace('-', '_')}":
                 continue  # not built yet
             raise
         module.register(subparsers)
