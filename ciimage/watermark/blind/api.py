@@ -64,7 +64,7 @@ def check_mark_size(mark: np.ndarray, pixels: np.ndarray) -> None:
     if mark_w * 8 > width or mark_h * 8 > height:
         raise CIError(
             f"the blind watermark image is {mark_w}x{mark_h}; CI accepts at most 1/8 of the "
-            f"input's width and height ({width // 8}x{height // 8} for this {width}x{height} image)",
+            f"input's width and height ({width // 8}x{height // 8} for {width}x{height})",
             code=INVALID,
         )
 
@@ -73,7 +73,7 @@ def _check_input(pixels: np.ndarray) -> None:
     height, width = pixels.shape[:2]
     if height < TILE or width < TILE:
         raise CIError(
-            f"blind watermarks need an image of at least {TILE}x{TILE} pixels, got {width}x{height}",
+            f"blind watermarks need at least {TILE}x{TILE} pixels, got {width}x{height}",
             code=INVALID,
         )
 

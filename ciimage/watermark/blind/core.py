@@ -124,8 +124,8 @@ def extract_semi(
     layout = carrier(key, "semi", side * side)
     suspect, reference = luma(pixels), luma(original)
     found = registration.register(suspect, reference)
-    detection = None if found is None else registration.residue_detection(
-        suspect, reference, found, layout
+    detection = (
+        None if found is None else registration.residue_detection(suspect, reference, found, layout)
     )
     if detection is None:
         return None, 0.0

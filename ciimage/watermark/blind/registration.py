@@ -58,8 +58,11 @@ def ncc_peak(image: np.ndarray, template: np.ndarray) -> tuple[float, int, int]:
 def register(suspect: np.ndarray, original: np.ndarray) -> Registration | None:
     """Where the suspect luma lies in the original luma, or None if it fits nowhere."""
     factor = COARSE_SIDE / max(original.shape)
-    small = _resized(original, max(1, round(original.shape[1] * factor)),
-                     max(1, round(original.shape[0] * factor)))
+    small = _resized(
+        original,
+        max(1, round(original.shape[1] * factor)),
+        max(1, round(original.shape[0] * factor)),
+    )
     best: Registration | None = None
     for scale in COARSE_SCALES:
         width = round(suspect.shape[1] / scale * factor)
@@ -73,7 +76,11 @@ def register(suspect: np.ndarray, original: np.ndarray) -> Registration | None:
 
 
 def _residue(
-    suspect: np.ndarray, original: np.ndarray, mask: np.ndarray, scale: float, offset: tuple[int, int]
+    suspect: np.ndarray,
+    original: np.ndarray,
+    mask: np.ndarray,
+    scale: float,
+    offset: tuple[int, int],
 ) -> np.ndarray | None:
     """Suspect mapped back onto the original's grid minus the original, weighted by the mask."""
     width, height = round(suspect.shape[1] / scale), round(suspect.shape[0] / scale)
