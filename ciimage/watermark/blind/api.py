@@ -132,8 +132,9 @@ def extract(
         size = (original.shape[1] // 8 or 1, original.shape[0] // 8 or 1)
     else:
         mark = _needs(reference, "the mark", 2)
-        detection = core.locate_mark(pixels, marks.mark_bits(mark, side), key=key)
-        bits, z = core.recovered_bits(detection, side, key=key), detection.z
+        expected = marks.mark_bits(mark, side)
+        detection = core.locate_mark(pixels, expected, key=key)
+        bits, z = core.recovered_bits(detection, expected, key=key), detection.z
         size = (mark.shape[1], mark.shape[0])
     image = marks.mark_png(bits, side, size) if bits is not None else None
     return WatermarkExtraction(type, status_of(z), None, image)

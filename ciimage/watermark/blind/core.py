@@ -6,6 +6,7 @@ suspect's pixels. Nothing here decodes files or knows about rules: see `ciimage.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,23 +91,31 @@ def extract_text(pixels: np.ndarray, *, key: str = DEFAULT_KEY) -> tuple[str | N
     return payload_text(reading.payload), reading.z
 
 
+def _mark_key(key: str, bits: np.ndarray) -> str:
+    """Type 2 carriers are keyed by the mark too, so another mark (even one sharing most of its
+    black background) correlates with nothing."""
+    return f"{key}/mark/{hashlib.sha256(np.packbits(bits).tobytes()).hexdigest()}"
+
+
 def embed_mark(
     pixels: np.ndarray, bits: np.ndarray, *, key: str = DEFAULT_KEY, level: int = 1
 ) -> np.ndarray:
     """Embed mark bits (see `marks.mark_bits`) with the whole tile as the known pattern."""
-    chips = carrier(key, "mark", bits.size).chip_pattern(bits)
+    chips = carrier(_mark_key(key, bits), "mark", bits.size).chip_pattern(bits)
     return embed_tile(pixels, chips, STRENGTH[level])
 
 
 def locate_mark(pixels: np.ndarray, bits: np.ndarray, *, key: str = DEFAULT_KEY) -> Detection:
     """The best placement of the expected mark's tile in the suspect (highest z)."""
-    layout = carrier(key, "mark", bits.size)
-    template = layout.chip_pattern(bits)
+    template = carrier(_mark_key(key, bits), "mark", bits.size).chip_pattern(bits)
     return max(geometry.candidates(pixels, template, SYNC_Z * 1.5), key=lambda d: d.z)
 
 
-def recovered_bits(detection: Detection, side: int, *, key: str = DEFAULT_KEY) -> np.ndarray:
-    layout = carrier(key, "mark", side * side)
+def recovered_bits(
+    detection: Detection, expected: np.ndarray, *, key: str = DEFAULT_KEY
+) -> np.ndarray:
+    """The mark bits read at `detection` (on the carrier of the `expected` mark)."""
+    layout = carrier(_mark_key(key, expected), "mark", expected.size)
     return (soft_bits(detection, layout) > 0).astype(np.uint8)
 
 
