@@ -18,13 +18,13 @@ from ciimage.watermark.blind.spread import Detection, box_mean, detect, fold, te
 
 COARSE_SIDE = 192
 COARSE_SCALES = np.geomspace(0.4, 2.5, 64)
-FINE_STEPS = np.linspace(-0.02, 0.02, 9)
+FINE_STEPS = np.linspace(-0.018, 0.018, 13)
 
 
 @dataclass(frozen=True)
 class Registration:
     scale: float  # suspect size / original size
-    offset: tuple[int, int]  # (row, col) of the suspect's top-left corner in the original
+    offset: tuple[float, float]  # (row, col) of the suspect's top-left corner in the original
     score: float  # normalised cross-correlation at the coarse level
 
 
@@ -32,7 +32,7 @@ def _resized(values: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(values, mode="F").resize((width, height), Image.BILINEAR))
 
 
-def ncc_peak(image: np.ndarray, template: np.ndarray) -> tuple[float, int, int]:
+def ncc_peak(image: np.ndarray, template: np.ndarray) -> tuple[float, float, float]:
     """Best normalised cross-correlation of `template` inside `image`: (score, row, col)."""
     th, tw = template.shape
     t = template - template.mean()
@@ -52,7 +52,24 @@ def ncc_peak(image: np.ndarray, template: np.ndarray) -> tuple[float, int, int]:
     score = corr[:rows, :cols] / (np.sqrt(np.maximum(variance, 1e-6)) * t_norm)
     best = int(np.argmax(score))
     row, col = divmod(best, cols)
-    return float(score.flat[best]), row, col
+    return (
+        float(score.flat[best]),
+        row + _vertex(score, row, col, 0),
+        col + _vertex(score, row, col, 1),
+    )
+
+
+def _vertex(score: np.ndarray, row: int, col: int, axis: int) -> float:
+    """Sub-pixel offset of a peak along one axis (parabola through three samples)."""
+    index = (row, col)[axis]
+    if index == 0 or index == score.shape[axis] - 1:
+        return 0.0
+    step = np.array([(1, 0), (0, 1)][axis])
+    left = score[tuple(np.array(index_pair := (row, col)) - step)]
+    right = score[tuple(np.array(index_pair) + step)]
+    centre = score[row, col]
+    curvature = left - 2 * centre + right
+    return float(0.5 * (left - right) / curvature) if curvature < 0 else 0.0
 
 
 def register(suspect: np.ndarray, original: np.ndarray) -> Registration | None:
@@ -80,18 +97,22 @@ def _residue(
     original: np.ndarray,
     mask: np.ndarray,
     scale: float,
-    offset: tuple[int, int],
+    offset: tuple[float, float],
 ) -> np.ndarray | None:
-    """Suspect mapped back onto the original's grid minus the original, weighted by the mask."""
-    width, height = round(suspect.shape[1] / scale), round(suspect.shape[0] / scale)
-    back = _resized(suspect, width, height)
+    """Suspect mapped back onto the original's grid (one affine resampling, sub-pixel offset)
+    minus the original, weighted by the mask; zero where the suspect does not reach."""
+    height, width = original.shape
     row, col = offset
-    top, left = max(row, 0), max(col, 0)
-    bottom, right = min(row + height, original.shape[0]), min(col + width, original.shape[1])
+    affine = (scale, 0.0, -col * scale, 0.0, scale, -row * scale)
+    back = Image.fromarray(suspect, mode="F").transform(
+        (width, height), Image.AFFINE, affine, Image.BILINEAR
+    )
+    top, left = max(int(np.ceil(row)), 0), max(int(np.ceil(col)), 0)
+    bottom = min(int((suspect.shape[0] - 1) / scale + row), height)
+    right = min(int((suspect.shape[1] - 1) / scale + col), width)
     if bottom - top < 32 or right - left < 32:
         return None
-    difference = back[top - row : bottom - row, left - col : right - col]
-    difference = difference - original[top:bottom, left:right]
+    difference = np.asarray(back)[top:bottom, left:right] - original[top:bottom, left:right]
     difference -= difference.mean()
     canvas = np.zeros(original.shape, dtype=np.float32)
     # The 3 px mean drops what resampling lost above the chips' band (it is not watermark).
@@ -99,28 +120,48 @@ def _residue(
     return canvas
 
 
+def _match(
+    suspect: np.ndarray, original: np.ndarray, scale: float, near: tuple[int, int], reach: int
+) -> Registration | None:
+    """Best sub-pixel placement of the suspect at `scale` within `reach` px of `near`."""
+    width, height = round(suspect.shape[1] / scale), round(suspect.shape[0] / scale)
+    top, left = max(near[0] - reach, 0), max(near[1] - reach, 0)
+    bottom = min(near[0] + height + reach, original.shape[0])
+    right = min(near[1] + width + reach, original.shape[1])
+    back = _resized(suspect, width, height)
+    # Only the part of the suspect that can lie inside this window is matched.
+    back = (back - box_mean(back, 5))[: bottom - top, : right - left]
+    if back.shape[0] < 32 or back.shape[1] < 32:
+        return None
+    score, row, col = ncc_peak(original[top:bottom, left:right], back)
+    return Registration(float(scale), (top + row, left + col), score)
+
+
 def refine(suspect: np.ndarray, original: np.ndarray, found: Registration) -> Registration:
-    """The coarse registration made exact at full resolution: for each scale near the coarse one,
-    the offset with the best normalised cross-correlation within the coarse level's error."""
+    """The coarse registration made exact at full resolution: the best of a few scales near the
+    coarse one (then a parabola through the scores), each at its best sub-pixel offset."""
     reach = int(np.ceil(max(original.shape) / COARSE_SIDE)) + 2
-    best = found
-    best_score = -np.inf
-    for step in FINE_STEPS:
-        scale = found.scale * (1 + step)
-        width, height = round(suspect.shape[1] / scale), round(suspect.shape[0] / scale)
-        top, left = max(found.offset[0] - reach, 0), max(found.offset[1] - reach, 0)
-        bottom = min(found.offset[0] + height + reach, original.shape[0])
-        right = min(found.offset[1] + width + reach, original.shape[1])
-        back = _resized(suspect, width, height)
-        # Only the part of the suspect that can lie inside this window is matched.
-        back = back[: bottom - top, : right - left]
-        if back.shape[0] < 32 or back.shape[1] < 32:
-            continue
-        score, row, col = ncc_peak(original[top:bottom, left:right], back)
-        if score > best_score:
-            best_score = score
-            best = Registration(float(scale), (top + row, left + col), score)
-    return best
+    near = (round(found.offset[0]), round(found.offset[1]))
+    # Edges, not smooth areas, pin the registration down: match high-passed images.
+    original = original - box_mean(original, 5)
+    tried = [
+        _match(suspect, original, found.scale * (1 + step), near, reach) for step in FINE_STEPS
+    ]
+    if any(t is None for t in tried):
+        valid = [t for t in tried if t is not None]
+        return max(valid, key=lambda t: t.score) if valid else found
+    scores = [t.score for t in tried if t is not None]
+    best = int(np.argmax(scores))
+    if 0 < best < len(tried) - 1:
+        left, centre, right = scores[best - 1], scores[best], scores[best + 1]
+        curvature = left - 2 * centre + right
+        if curvature < 0:
+            spacing = FINE_STEPS[1] - FINE_STEPS[0]
+            step = FINE_STEPS[best] + spacing * 0.5 * (left - right) / curvature
+            exact = _match(suspect, original, found.scale * (1 + step), near, reach)
+            if exact is not None:
+                return exact
+    return tried[best]  # type: ignore[return-value]
 
 
 def residue_detection(

@@ -33,4 +33,4 @@ def pick(index: int) -> list[tuple[str, np.ndarray]]:
 
 @pytest.fixture(scope="session")
 def mark() -> np.ndarray:
-    return samples.logo(48)
+    return samples.logo(32)

@@ -36,7 +36,7 @@ def unmarked_images(count: int) -> list[np.ndarray]:
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_unmarked_images_are_absent(chunk: int):
-    mark = samples.logo(48)
+    mark = samples.logo(32)
     images = unmarked_images(100 if LONG else 12)
     for index, pixels in enumerate(images[chunk::4]):
         text = extract(pixels, type=3)
@@ -46,7 +46,7 @@ def test_unmarked_images_are_absent(chunk: int):
 
 
 def test_a_wrong_key_finds_nothing():
-    mark = samples.logo(48)
+    mark = samples.logo(32)
     for _, pixels in IMAGES[:2]:
         text = embed(pixels, "Secret42", type=3, key="team-a")
         assert extract(text, type=3, key="team-a").text == "Secret42"
@@ -58,7 +58,7 @@ def test_a_wrong_key_finds_nothing():
 
 
 def test_a_type_3_mark_is_not_a_type_2_mark_and_the_other_way_round():
-    mark = samples.logo(48)
+    mark = samples.logo(32)
     _, pixels = IMAGES[0]
     assert extract(embed(pixels, "Abc", type=3), type=2, reference=mark).status < 60
     assert extract(embed(pixels, mark, type=2), type=3).text is None
@@ -66,8 +66,8 @@ def test_a_type_3_mark_is_not_a_type_2_mark_and_the_other_way_round():
 
 def test_another_mark_scores_low():
     _, pixels = IMAGES[0]
-    marked = embed(pixels, samples.logo(48, seed=0), type=2)
-    assert extract(marked, type=2, reference=samples.logo(48, seed=3)).status < 60
+    marked = embed(pixels, samples.logo(32, seed=0), type=2)
+    assert extract(marked, type=2, reference=samples.logo(32, seed=3)).status < 60
 
 
 def test_texts_of_every_length_round_trip():
