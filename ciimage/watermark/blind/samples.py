@@ -57,3 +57,22 @@ def logo(side: int = 64, seed: int = 0) -> np.ndarray:
             x, y = rng.integers(0, side * 3 // 4, 2)
             draw.rectangle((x, y, x + side // 5, y + side // 5), fill=255)
     return np.asarray(picture)
+
+
+PROFILE_VARIABLE = "CIIMAGE_BLIND"  # "long": every image x every attack, 100 unmarked images
+
+
+def long_profile() -> bool:
+    import os
+
+    return os.environ.get(PROFILE_VARIABLE) == "long"
+
+
+def evaluation_set(long: bool) -> list[tuple[str, np.ndarray]]:
+    """Photographs, one upscaled to 1050x700, and generated scenes (never tuned on)."""
+    names = PHOTOS if long else ("astronaut", "coffee")
+    images = [(name, photo(name)) for name in names]
+    images.append(("astronaut 1050x700", upscaled("astronaut")))
+    seeds = range(100, 106) if long else range(100, 102)
+    images += [(f"generated {seed}", generated(seed)) for seed in seeds]
+    return images

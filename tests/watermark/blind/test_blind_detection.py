@@ -8,7 +8,9 @@ import pytest
 from ciimage.watermark.blind import embed, extract, samples
 from ciimage.watermark.blind.attacks import REQUIRED, cropped, encoded
 from ciimage.watermark.blind.coding import decode, encode
-from tests.watermark.blind.conftest import IMAGES, LONG
+
+LONG = samples.long_profile()
+IMAGES = samples.evaluation_set(False)
 
 
 def unmarked_images(count: int) -> list[np.ndarray]:

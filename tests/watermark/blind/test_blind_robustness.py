@@ -6,12 +6,18 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from ciimage.watermark.blind import embed, extract, marks
+from ciimage.watermark.blind import embed, extract, marks, samples
 from ciimage.watermark.blind.attacks import REQUIRED, crop_scale_jpeg
-from tests.watermark.blind.conftest import IMAGES, pick
 
 TEXT = "Leak2026abcZ"
 ATTACKS = list(REQUIRED.items())
+LONG = samples.long_profile()
+IMAGES = samples.evaluation_set(LONG)
+
+
+def pick(index: int) -> list[tuple[str, np.ndarray]]:
+    """Every image in the long profile; one (rotating with `index`) by default."""
+    return IMAGES if LONG else [IMAGES[index % len(IMAGES)]]
 
 
 def _quality(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
