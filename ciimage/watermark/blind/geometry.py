@@ -1,9 +1,10 @@
 """Synchronisation: the geometries a suspect image is read in, cheapest first.
 
 A blind crop only shifts the tile (the fold and the circular correlation absorb it). A rescale
-changes the period: the whitened residual's autocorrelation has peaks at the scaled period on
-each axis, which give candidate scales; the suspect is resampled back to the tile's scale and
-read again. Candidates are yielded lazily so that an unattacked image costs one reading.
+or a small rotation changes the period vectors: the whitened residual's autocorrelation peaks at
+them, which gives candidate tile-to-suspect matrices; the suspect is resampled back onto the
+tile's grid and read again. Candidates are yielded lazily: an unattacked image costs one
+reading.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ciimage.watermark.blind.carrier import TILE
 from ciimage.watermark.blind.spread import Detection, detect, fold, luma, whitened_residual
 
 MIN_SCALE, MAX_SCALE = 0.45, 1.45
+MAX_ANGLE = 8.0  # degrees of rotation the lattice search covers
 MIN_SIDE = 64  # below this the suspect holds too little of a tile to read
 
 
@@ -24,42 +26,77 @@ def read(y: np.ndarray, template: np.ndarray) -> Detection:
     return detect(fold(whitened_residual(y)), template)
 
 
-def _rescaled(y: np.ndarray, scale_x: float, scale_y: float) -> np.ndarray:
+def _warped(y: np.ndarray, lattice: np.ndarray) -> np.ndarray:
+    """The suspect resampled onto the tile's grid, `lattice` being the 2x2 matrix that maps tile
+    pixels (x, y) to suspect pixels (columns: where one tile pixel step in x and in y lands)."""
     height, width = y.shape
-    size = (max(1, round(width / scale_x)), max(1, round(height / scale_y)))
-    return np.asarray(Image.fromarray(y, mode="F").resize(size, Image.BICUBIC))
+    inverse = np.linalg.inv(lattice)
+    corners = inverse @ np.array([[0, width, 0, width], [0, 0, height, height]], dtype=float)
+    low, high = corners.min(axis=1), corners.max(axis=1)
+    size = tuple(int(v) for v in np.maximum(np.ceil(high - low), 1))
+    origin = lattice @ low
+    affine = (lattice[0, 0], lattice[0, 1], origin[0], lattice[1, 0], lattice[1, 1], origin[1])
+    warped = Image.fromarray(y, mode="F").transform(size, Image.AFFINE, affine, Image.BICUBIC)
+    return np.asarray(warped)
 
 
-def _period_peaks(profile: np.ndarray, count: int) -> list[float]:
-    """Lags (refined to a fraction of a pixel) of the highest local maxima in the scale range."""
-    low, high = int(TILE * MIN_SCALE), min(int(TILE * MAX_SCALE), profile.size - 2)
+def _peaks(surface: np.ndarray, count: int) -> list[tuple[float, float]]:
+    """(row, col) of the `count` highest local maxima, refined by parabolas to sub-pixel."""
+    inner = surface[1:-1, 1:-1]
+    is_peak = np.ones(inner.shape, dtype=bool)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy or dx:
+                neighbour = surface[
+                    1 + dy : surface.shape[0] - 1 + dy, 1 + dx : surface.shape[1] - 1 + dx
+                ]
+                is_peak &= inner >= neighbour
+    rows, cols = np.nonzero(is_peak)
+    order = np.argsort(inner[rows, cols])[::-1][:count]
+    found = []
+    for r, c in zip(rows[order] + 1, cols[order] + 1, strict=True):
+        offsets = []
+        for left, centre, right in (
+            (surface[r - 1, c], surface[r, c], surface[r + 1, c]),
+            (surface[r, c - 1], surface[r, c], surface[r, c + 1]),
+        ):
+            curvature = left - 2 * centre + right
+            offsets.append(0.5 * (left - right) / curvature if curvature < 0 else 0.0)
+        found.append((r + offsets[0], c + offsets[1]))
+    return found
+
+
+def lattice_candidates(y: np.ndarray, count: int = 3) -> list[np.ndarray]:
+    """2x2 tile-to-suspect matrices from the autocorrelation of the whitened residual.
+
+    The tile repeats, so the autocorrelation peaks at the two (scaled, rotated) period vectors:
+    one near the horizontal axis and one near the vertical, each within MIN_SCALE-MAX_SCALE
+    tiles and MAX_ANGLE degrees.
+    """
+    residual = whitened_residual(y)
+    auto = np.fft.irfft2(np.abs(np.fft.rfft2(residual)) ** 2, s=residual.shape)
+    low, high = int(TILE * MIN_SCALE), int(TILE * MAX_SCALE) + 2
+    side = int(np.ceil(high * np.tan(np.deg2rad(MAX_ANGLE)))) + 2
+    height, width = auto.shape
+    if high >= width // 2 or high >= height // 2:
+        high = min(width, height) // 2 - 1
     if high <= low:
         return []
-    window = profile[low : high + 1]
-    interior = (window[1:-1] > window[:-2]) & (window[1:-1] >= window[2:])
-    lags = np.nonzero(interior)[0] + 1
-    lags = lags[np.argsort(window[lags])[::-1][:count]]
-    peaks = []
-    for lag in lags:
-        left, centre, right = window[lag - 1], window[lag], window[lag + 1]
-        curvature = left - 2 * centre + right
-        offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
-        peaks.append((low + lag + offset) / TILE)
-    return peaks
-
-
-def scale_candidates(y: np.ndarray, count: int = 3) -> list[tuple[float, float]]:
-    """(scale_x, scale_y) pairs from the autocorrelation of the whitened residual."""
-    residual = whitened_residual(y)
-    power = np.abs(np.fft.rfft2(residual)) ** 2
-    auto = np.fft.irfft2(power, s=residual.shape)
-    rows = auto[[0, 1, -1], :].sum(axis=0)  # horizontal lags
-    cols = auto[:, [0, 1, -1]].sum(axis=1)  # vertical lags
-    xs = _period_peaks(rows[: residual.shape[1] // 2], count)
-    ys = _period_peaks(cols[: residual.shape[0] // 2], count)
-    pairs = [(sx, sy) for sx in xs for sy in ys if abs(np.log(sx / sy)) < 0.2]
-    pairs += [(s, s) for s in xs + ys]
-    return list(dict.fromkeys((round(a, 4), round(b, 4)) for a, b in pairs))
+    # Horizontal period: lags dx in [low, high], dy in [-side, side]; vertical: transposed.
+    rows = np.arange(-side, side + 1) % height
+    horizontal = auto[rows][:, low:high]
+    cols = np.arange(-side, side + 1) % width
+    vertical = auto[low:high][:, cols]
+    across = [(c + low, r - side) for r, c in _peaks(horizontal, count)]  # (dx, dy)
+    down = [(c - side, r + low) for r, c in _peaks(vertical, count)]
+    matrices = []
+    for ax, ay in across:
+        for bx, by in down:
+            matrix = np.array([[ax, bx], [ay, by]], dtype=float) / TILE
+            scales = np.linalg.norm(matrix, axis=0)
+            if abs(np.log(scales[0] / scales[1])) < 0.2:
+                matrices.append(matrix)
+    return matrices
 
 
 def candidates(pixels: np.ndarray, template: np.ndarray, good_z: float) -> Iterator[Detection]:
@@ -71,9 +108,9 @@ def candidates(pixels: np.ndarray, template: np.ndarray, good_z: float) -> Itera
     yield first
     if first.z >= good_z:
         return
-    for scale_x, scale_y in scale_candidates(y):
-        if abs(scale_x - 1) < 0.01 and abs(scale_y - 1) < 0.01:
+    for lattice in lattice_candidates(y):
+        if np.abs(lattice - np.eye(2)).max() < 0.005:
             continue
-        rescaled = _rescaled(y, scale_x, scale_y)
-        if min(rescaled.shape) >= MIN_SIDE:
-            yield read(rescaled, template)
+        warped = _warped(y, lattice)
+        if min(warped.shape) >= MIN_SIDE:
+            yield read(warped, template)
