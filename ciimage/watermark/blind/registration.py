@@ -19,6 +19,7 @@ from ciimage.watermark.blind.spread import Detection, box_mean, detect, fold, te
 COARSE_SIDE = 192
 COARSE_SCALES = np.geomspace(0.4, 2.5, 64)
 FINE_STEPS = np.linspace(-0.018, 0.018, 13)
+POLISH_STEPS = np.linspace(-0.003, 0.003, 7)
 
 
 @dataclass(frozen=True)
@@ -99,24 +100,35 @@ def _residue(
     scale: float,
     offset: tuple[float, float],
 ) -> np.ndarray | None:
-    """Suspect mapped back onto the original's grid (one affine resampling, sub-pixel offset)
-    minus the original, weighted by the mask; zero where the suspect does not reach."""
+    """Suspect minus original on the original's grid, weighted by the mask; zero elsewhere.
+
+    The original goes through the same round trip as the suspect (resampled to the suspect's
+    geometry, then back by the same affine transform), so what the rescale removed from the
+    picture is removed from both and the difference is the watermark and the codec's noise.
+    """
     height, width = original.shape
     row, col = offset
+    margin = 16  # the suspect may reach a little past the original: edge pixels stand in
+    padded = np.pad(original, margin, mode="edge")
+    box = np.array([col, row, col + suspect.shape[1] / scale, row + suspect.shape[0] / scale])
+    box = np.clip(box + margin, 0, [padded.shape[1], padded.shape[0]] * 2)
+    size = (suspect.shape[1], suspect.shape[0])
+    forward = Image.fromarray(padded, mode="F").resize(size, Image.BICUBIC, box=tuple(box))
     affine = (scale, 0.0, -col * scale, 0.0, scale, -row * scale)
-    back = Image.fromarray(suspect, mode="F").transform(
-        (width, height), Image.AFFINE, affine, Image.BILINEAR
-    )
+
+    def back(values: np.ndarray | Image.Image) -> np.ndarray:
+        picture = values if isinstance(values, Image.Image) else Image.fromarray(values, mode="F")
+        return np.asarray(picture.transform((width, height), Image.AFFINE, affine, Image.BILINEAR))
+
     top, left = max(int(np.ceil(row)), 0), max(int(np.ceil(col)), 0)
     bottom = min(int((suspect.shape[0] - 1) / scale + row), height)
     right = min(int((suspect.shape[1] - 1) / scale + col), width)
     if bottom - top < 32 or right - left < 32:
         return None
-    difference = np.asarray(back)[top:bottom, left:right] - original[top:bottom, left:right]
+    difference = (back(suspect) - back(forward))[top:bottom, left:right]
     difference -= difference.mean()
     canvas = np.zeros(original.shape, dtype=np.float32)
-    # The 3 px mean drops what resampling lost above the chips' band (it is not watermark).
-    canvas[top:bottom, left:right] = box_mean(difference, 3) * mask[top:bottom, left:right]
+    canvas[top:bottom, left:right] = difference * mask[top:bottom, left:right]
     return canvas
 
 
@@ -140,7 +152,8 @@ def _match(
 def refine(suspect: np.ndarray, original: np.ndarray, found: Registration) -> Registration:
     """The coarse registration made exact at full resolution: the best of a few scales near the
     coarse one (then a parabola through the scores), each at its best sub-pixel offset."""
-    reach = int(np.ceil(max(original.shape) / COARSE_SIDE)) + 2
+    # The coarse offset can be off by a few coarse pixels when its scale is off by a step.
+    reach = 3 * int(np.ceil(max(original.shape) / COARSE_SIDE)) + 4
     near = (round(found.offset[0]), round(found.offset[1]))
     # Edges, not smooth areas, pin the registration down: match high-passed images.
     original = original - box_mean(original, 5)
@@ -168,9 +181,15 @@ def residue_detection(
     suspect: np.ndarray, original: np.ndarray, found: Registration, layout: Carrier
 ) -> Detection | None:
     """Read the tile from suspect minus original, registered exactly (the tile's origin is the
-    original's (0, 0), so no synchronisation search is needed beyond the registration)."""
+    original's (0, 0)). Image content leaves a shallow optimum in scale; the watermark's sync
+    pattern gives a sharp one, so the last 0.1% of scale is chosen by the sync z."""
     exact = refine(suspect, original, found)
-    canvas = _residue(suspect, original, texture_mask(original), exact.scale, exact.offset)
-    if canvas is None:
-        return None
-    return detect(fold(canvas), layout.sync)
+    mask = texture_mask(original)
+    best: Detection | None = None
+    for step in POLISH_STEPS:
+        canvas = _residue(suspect, original, mask, exact.scale * (1 + step), exact.offset)
+        if canvas is not None:
+            detection = detect(fold(canvas), layout.sync)
+            if best is None or detection.z > best.z:
+                best = detection
+    return best
