@@ -20,6 +20,10 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 MASK_WINDOW = 9  # local-texture window (pixels)
 MASK_FLOOR = 2.0  # the texture (grey levels of local deviation) even a flat area is treated as
 MASK_CEILING = 24.0
+# The mask is scaled to mean square 1, except on images with little texture (mostly flat: the
+# rms of the mask's raw values below this), which get proportionally less: noise on flat areas
+# is what SSIM and eyes see, and flat areas hide no content noise from the detector either.
+MASK_REFERENCE = 2.5
 HIGHPASS_WINDOW = 3  # the local mean removed at detection (measured best of 3, 5, 7, 11)
 ENERGY_WINDOW = 15  # the local energy the residual is divided by
 
@@ -39,11 +43,12 @@ def box_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def texture_mask(y: np.ndarray) -> np.ndarray:
-    """Per-pixel weights, mean square 1, growing with local deviation (texture hides noise)."""
+    """Per-pixel weights growing with local deviation (texture hides noise); mean square 1 on
+    textured images, less on flat ones."""
     mean = box_mean(y, MASK_WINDOW)
     deviation = np.sqrt(np.maximum(box_mean(y * y, MASK_WINDOW) - mean * mean, 0.0))
     mask = np.sqrt(np.clip(deviation, MASK_FLOOR, MASK_CEILING))
-    return mask / np.sqrt(np.mean(mask * mask))
+    return mask / max(float(np.sqrt(np.mean(mask * mask))), MASK_REFERENCE)
 
 
 def tiled(tile: np.ndarray, height: int, width: int) -> np.ndarray:
