@@ -2,6 +2,8 @@
 
 Run: `python benchmarks/bench_blind.py` (prints the speed table and the robustness table;
 `--quick` uses fewer images). Anchors come from the `bench` extra: `pip install ".[bench]"`.
+`python -m pytest benchmarks/bench_blind.py` times ciimage alone (pytest-benchmark) and checks
+the 1050x700 targets.
 Speed: embed / extract of a 64-bit payload at 1050x700 and 2000x1500 (median of 3), targets
 ciimage embed <= 0.2 s and extract <= 0.1 s at 1050x700. Robustness: mean bit accuracy of a
 64-bit payload per method and attack (error-free images in brackets); crops are blind.
@@ -15,6 +17,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from ciimage.watermark.blind import coding, core, geometry, samples
@@ -170,6 +173,27 @@ def robustness_table(methods: dict[str, tuple[Embed, Extract]], quick: bool) -> 
             exact = sum(a == 1.0 for a in accuracies)
             cells.append(f"{np.mean(accuracies):.2f} ({exact}/{len(accuracies)})")
         print(f"| {label} | " + " | ".join(cells) + " |", flush=True)
+
+
+@pytest.mark.parametrize("size", [(1050, 700), (2000, 1500)], ids=["1050x700", "2000x1500"])
+def test_embed_speed(benchmark, size: tuple[int, int]) -> None:
+    benchmark.group = f"blind embed {size[0]}x{size[1]}"
+    pixels = samples.upscaled("astronaut", size)
+    bits = np.random.default_rng(0).integers(0, 2, BITS).astype(np.uint8)
+    benchmark(core.embed_bits, pixels, bits)
+    if size == (1050, 700):
+        assert benchmark.stats.stats.min <= 0.2  # min: the least disturbed by a shared machine
+
+
+@pytest.mark.parametrize("size", [(1050, 700), (2000, 1500)], ids=["1050x700", "2000x1500"])
+def test_extract_speed(benchmark, size: tuple[int, int]) -> None:
+    benchmark.group = f"blind extract {size[0]}x{size[1]}"
+    bits = np.random.default_rng(0).integers(0, 2, BITS).astype(np.uint8)
+    marked = core.embed_bits(samples.upscaled("astronaut", size), bits)
+    reading = benchmark(core.extract_bits, marked, BITS)
+    assert reading.payload is not None and reading.payload.tolist() == bits.tolist()
+    if size == (1050, 700):
+        assert benchmark.stats.stats.min <= 0.1
 
 
 def main() -> None:

@@ -134,6 +134,8 @@ def extract(
         mark = _needs(reference, "the mark", 2)
         expected = marks.mark_bits(mark, side)
         detection = core.locate_mark(pixels, expected, key=key)
+        if detection is None:
+            return WatermarkExtraction(2, 0, None, None)
         bits, z = core.recovered_bits(detection, expected, key=key), detection.z
         size = (mark.shape[1], mark.shape[0])
     image = marks.mark_png(bits, side, size) if bits is not None else None

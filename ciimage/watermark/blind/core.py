@@ -105,10 +105,14 @@ def embed_mark(
     return embed_tile(pixels, chips, STRENGTH[level])
 
 
-def locate_mark(pixels: np.ndarray, bits: np.ndarray, *, key: str = DEFAULT_KEY) -> Detection:
-    """The best placement of the expected mark's tile in the suspect (highest z)."""
+def locate_mark(
+    pixels: np.ndarray, bits: np.ndarray, *, key: str = DEFAULT_KEY
+) -> Detection | None:
+    """The best placement of the expected mark's tile in the suspect (highest z); None when the
+    suspect is too small to hold any."""
     template = carrier(_mark_key(key, bits), "mark", bits.size).chip_pattern(bits)
-    return max(geometry.candidates(pixels, template, SYNC_Z * 1.5), key=lambda d: d.z)
+    found = list(geometry.candidates(pixels, template, SYNC_Z * 1.5))
+    return max(found, key=lambda d: d.z) if found else None
 
 
 def recovered_bits(

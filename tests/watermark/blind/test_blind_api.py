@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 import ciimage
+import ciimage.watermark.blind
 from ciimage.cli import main
 from ciimage.errors import CIError, RuleError, UnsupportedFormatError
 from ciimage.rules import validate
@@ -179,3 +180,16 @@ def test_cli_reports_errors_in_one_line(tmp_path: Path, photo: np.ndarray, capsy
     assert main(["extract-watermark", str(image), "watermark/4/type/2"]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error -60998:") and error.count("\n") == 1
+
+
+def test_a_suspect_too_small_to_hold_a_tile_is_absent(photo: np.ndarray):
+    tiny = photo[:40, :50]
+    assert ciimage.watermark.blind.extract(tiny, type=3).text is None
+    found = ciimage.watermark.blind.extract(tiny, type=2, reference=samples.logo(32))
+    assert found.status == 0 and found.image is None
+    assert ciimage.watermark.blind.extract(tiny, type=1, reference=photo).status < 60
+
+
+def test_an_input_smaller_than_a_tile_is_refused():
+    with pytest.raises(CIError, match="at least 128x128"):
+        embed(np.zeros((100, 300, 3), np.uint8), "abc", type=3)
