@@ -1,7 +1,8 @@
 """Blind watermarks: ciimage against blind-watermark and invisible-watermark, in one run.
 
 Run: `python benchmarks/bench_blind.py` (prints the speed table and the robustness table;
-`--quick` uses fewer images). Anchors come from the `bench` extra: `pip install ".[bench]"`.
+`--quick` uses fewer images, `--only=ciimage,dwtDct` a subset of the methods). Anchors come
+from the `bench` extra: `pip install ".[bench]"`.
 `python -m pytest benchmarks/bench_blind.py` times ciimage alone (pytest-benchmark) and checks
 the 1050x700 targets.
 Speed: embed / extract of a 64-bit payload at 1050x700 and 2000x1500 (median of 3), targets
@@ -95,9 +96,11 @@ METHODS: dict[str, Callable[[], tuple[Embed, Extract]]] = {
 }
 
 
-def _available() -> dict[str, tuple[Embed, Extract]]:
+def _available(names: list[str]) -> dict[str, tuple[Embed, Extract]]:
     found = {}
     for name, make in METHODS.items():
+        if names and name not in names:
+            continue
         try:
             found[name] = make()
         except ImportError as error:
@@ -198,7 +201,9 @@ def test_extract_speed(benchmark, size: tuple[int, int]) -> None:
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    methods = _available()
+    # `--only ciimage,dwtDct`: a subset of the methods.
+    only = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")), "")
+    methods = _available([n for n in only.split(",") if n])
     speed_table(methods)
     robustness_table(methods, quick)
 
