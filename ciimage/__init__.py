@@ -4,6 +4,9 @@ Public API (imported lazily so that `import ciimage` stays cheap):
 
 - `parse(text) -> Pipeline`, `validate(text) -> Pipeline`: the rule language.
 - `process(data, rule, ...) -> Result`, `plan(rule, width, height) -> Plan`: the executor.
+- `prepare(data, rule, *, resolver, limits, ...) -> ExecutionPlan` and
+  `execute(plan, data, backend=None) -> Result`: the same in two halves; the plan is frozen and
+  picklable, so it can be run elsewhere (jobs) from (plan, input bytes).
 - `image_info`, `exif`, `image_ave`, `inspect` (each takes bytes): what CI answers about an image.
 - `extract_watermark(data, rule, ...) -> WatermarkExtraction`: read a blind watermark/4.
 - `CIError`, `RuleError` and the other typed errors of `ciimage.errors`.
@@ -23,7 +26,11 @@ _LAZY = {
     "validate": "ciimage.rules",
     "Pipeline": "ciimage.rules.ast",
     "process": "ciimage.imaging.process",
-    "Result": "ciimage.imaging.process",
+    "Result": "ciimage.imaging.execute",
+    "prepare": "ciimage.imaging.prepare",
+    "execute": "ciimage.imaging.execute",
+    "ExecutionPlan": "ciimage.imaging.prepare",
+    "Limits": "ciimage.imaging.context",
     "plan": "ciimage.imaging.plan",
     "Plan": "ciimage.imaging.plan",
     "image_info": "ciimage.info",

@@ -1,8 +1,10 @@
-"""HEIF / AVIF: ISO base media boxes; the primary item's ispe gives the size."""
+"""HEIF / AVIF: ISO base media boxes; the primary item's ispe gives the size, cut by its clean
+aperture (clap) and turned by irot, as decoders apply them."""
 
 from __future__ import annotations
 
 import struct
+from fractions import Fraction
 
 from ciimage.errors import ImageError
 from ciimage.header.binary import WalkBudget, u16be, u32be
@@ -84,6 +86,9 @@ def read_isobmff(b: memoryview) -> ImageHeader:
             channels, depth = b[start + 4], b[start + 5]
         elif kind == b"irot":
             quarter_turns = b[start] & 3
+        elif kind == b"clap" and width and height:
+            # The clean aperture crops the coded image; decoders return the cropped size.
+            width, height = _clap_size(b, start, width, height)
     if width == 0 or height == 0:
         raise ImageError(f"{fmt} primary image has no ispe (size) property")
     if quarter_turns % 2:
@@ -97,10 +102,46 @@ def read_isobmff(b: memoryview) -> ImageHeader:
         format=fmt,
         width=width,
         height=height,
+        frames=_sequence_frames(b, top),
         has_alpha=has_alpha,
         bands=channels + (1 if has_alpha else 0),
         bit_depth=depth,
     )
+
+
+def _sequence_frames(b: memoryview, top: list[tuple[bytes, int, int]]) -> int:
+    """Frames of an image sequence (animated AVIF/HEIF): the samples of the first picture
+    track's `stsz` box (moov/trak/mdia/minf/stbl); 1 for a still image."""
+    moov = next(((s, e) for kind, s, e in top if kind == b"moov"), None)
+    if moov is None:
+        return 1
+    for kind, start, end in _boxes(b, *moov):
+        if kind != b"trak":
+            continue
+        found = _descend(b, start, end, (b"mdia", b"minf", b"stbl", b"stsz"))
+        if found is not None:
+            return max(1, u32be(b, found + 8))  # version/flags, sample_size, sample_count
+    return 1
+
+
+def _descend(b: memoryview, start: int, end: int, path: tuple[bytes, ...]) -> int | None:
+    for name in path:
+        box = next(((s, e) for kind, s, e in _boxes(b, start, end) if kind == name), None)
+        if box is None:
+            return None
+        start, end = box
+    return start
+
+
+def _clap_size(b: memoryview, start: int, width: int, height: int) -> tuple[int, int]:
+    """Width and height of a `clap` box (rational widthN/widthD, heightN/heightD), rounded as
+    libheif rounds them, never larger than the coded image."""
+    width_n, width_d, height_n, height_d = (u32be(b, start + 4 * i) for i in range(4))
+    if not width_d or not height_d:
+        return width, height
+    clean_w = int(Fraction(width_n, width_d) + Fraction(1, 2))
+    clean_h = int(Fraction(height_n, height_d) + Fraction(1, 2))
+    return min(max(clean_w, 1), width), min(max(clean_h, 1), height)
 
 
 def _ipma(b: memoryview, start: int) -> dict[int, list[int]]:

@@ -21,6 +21,9 @@ class ImageHeader:
     `width`/`height` are the stored size (before EXIF orientation; HEIF `irot` is already applied
     because HEIF decoders always apply it). `dpi` is (horizontal, vertical) when the file records a
     physical resolution. `bit_depth` is bits per sample (a palette image counts as 8).
+    `delays`/`loop` describe an animated GIF or WebP as libvips does: a GIF frame without a
+    graphic control block counts 100 ms, and `loop` counts plays (a GIF without a NETSCAPE block
+    plays once; NETSCAPE n means n + 1 plays; 0 is forever on both).
     `exif` is the raw EXIF (TIFF) block of a JPEG, PNG or WebP, without JPEG's `Exif\\0\\0` prefix;
     HEIF/AVIF keep EXIF in an item this reader does not extract, so there it is None.
     """
@@ -36,6 +39,9 @@ class ImageHeader:
     dpi: tuple[float, float] | None = None
     progressive: bool = False
     exif: bytes | None = field(default=None, repr=False)
+    # Animation (GIF, WebP): each frame's delay in ms, and the number of plays (0 = forever).
+    delays: tuple[int, ...] = field(default=(), repr=False)
+    loop: int = 0
 
     @property
     def has_exif(self) -> bool:

@@ -23,6 +23,7 @@ def read_png(b: memoryview) -> ImageHeader:
     dpi: tuple[float, float] | None = None
     tiff: TiffFacts | None = None
     pos, end = 33, len(b)
+    frames = 1
     # Everything read here must precede IDAT (PNG 3rd edition, chunk ordering), so the walk stops
     # there; the chunk cap keeps a file of millions of empty chunks from stalling it.
     for _ in range(_PNG_MAX_HEADER_CHUNKS):
@@ -34,6 +35,8 @@ def read_png(b: memoryview) -> ImageHeader:
             break  # truncated after the header: the decoder reports it if pixels are needed
         if kind == b"tRNS":
             has_alpha = True
+        elif kind == b"acTL" and length >= 8:  # APNG: the animation control chunk
+            frames = max(1, u32be(b, body))
         elif kind == b"pHYs" and length >= 9 and b[body + 8] == 1:
             dpi = dpi_from_ppm(u32be(b, body), u32be(b, body + 4))
         elif kind == b"eXIf":
@@ -46,6 +49,7 @@ def read_png(b: memoryview) -> ImageHeader:
         format="png",
         width=width,
         height=height,
+        frames=frames,
         has_alpha=has_alpha,
         bands=bands,
         bit_depth=8 if colour_type == 3 else depth,

@@ -12,6 +12,8 @@ def read_webp(b: memoryview) -> ImageHeader:
     kind, size = bytes(b[12:16]), u32le(b, 16)
     payload = b[20 : 20 + size]
     frames, animated = 1, False
+    delays: list[int] = []
+    loop = 0
     if kind == b"VP8 ":
         if bytes(payload[3:6]) != b"\x9d\x01\x2a":
             raise ImageError("WebP VP8 frame has no start code")
@@ -39,6 +41,9 @@ def read_webp(b: memoryview) -> ImageHeader:
             chunk, length = bytes(b[pos : pos + 4]), u32le(b, pos + 4)
             if chunk == b"ANMF":
                 anmf += 1
+                delays.append(u24le(b, pos + 8 + 12))
+            elif chunk == b"ANIM":
+                loop = u16le(b, pos + 8 + 4)
             elif chunk == b"EXIF":
                 body = b[pos + 8 : pos + 8 + length]
                 # Some writers keep JPEG's "Exif\0\0" prefix in front of the TIFF block.
@@ -55,4 +60,6 @@ def read_webp(b: memoryview) -> ImageHeader:
         bands=4 if has_alpha else 3,
         orientation=tiff.orientation if tiff else 1,
         exif=tiff.block if tiff else None,
+        delays=tuple(delays) if frames > 1 else (),
+        loop=loop,
     )

@@ -35,8 +35,6 @@ QUALITY_FORMATS = frozenset({"jpg", "webp", "heif", "avif"})
 # Formats that cannot store transparency: alpha is flattened on white.
 OPAQUE_FORMATS = frozenset({"jpg", "bmp"})
 _ALIASES = {"jpeg": "jpg", "yjpeg": "jpg", "heic": "heif", "jpg": "jpg"}
-# cgif/1 means "CI's default frame count" (imageMogr2 Converting Format chapter).
-_CGIF_DEFAULT_FRAMES = 30
 # Quality of an input whose quality cannot be read (every non-JPEG input, ruling 15).
 UNKNOWN_INPUT_QUALITY = 100
 
@@ -145,7 +143,7 @@ def resolve_output(
                 elif isinstance(op, SizeLimit):
                     size_limit = op
                 elif isinstance(op, CGif):
-                    cgif = _CGIF_DEFAULT_FRAMES if op.frames == 1 else op.frames
+                    cgif = op.frames  # 1: the first 30 frames (ciimage.imaging.prepare)
         elif isinstance(stage, ViewStage):
             if stage.format is not None:
                 fmt = _check_format(stage.format, source_format)

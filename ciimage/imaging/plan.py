@@ -1,9 +1,10 @@
 """The dry run: every stage's geometry and output size, computed from the input size alone.
 
 `plan(rule, width, height)` folds the pipeline's operations over the size. Each operation becomes
-a short list of concrete actions (resize to WxH, extract this rectangle, pad, mask, turn, ...) that
-both backends execute the same way. The executor calls `plan_operation` again with the size it
-actually has, so the dry run and the real run share one set of rules.
+a short list of actions (`ciimage.imaging.actions`: resize to WxH, extract this rectangle, pad,
+mask, turn, ...) that both backends execute the same way. It is pure: `prepare` calls it, settles
+the two actions that need pixels or files (scrop's face, watermark tiles) and freezes the result
+into an `ExecutionPlan`.
 """
 
 from __future__ import annotations
@@ -13,95 +14,18 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ciimage.errors import CIError, OutputTooLargeError, RuleError, StyleNotFoundError
-from ciimage.imaging import geometry
+from ciimage.imaging import actions, geometry
 from ciimage.imaging.geometry import Size
 from ciimage.rules import ast
 
 MAX_OUTPUT_SIDE = 9999
 
 
-# ---- actions: what a backend is asked to do ----
-
-
-@dataclass(frozen=True)
-class Resize:
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Extract:
-    left: int
-    top: int
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Embed:
-    """Place the image at (left, top) on a `width` x `height` canvas of `color` (pad/1)."""
-
-    width: int
-    height: int
-    left: int
-    top: int
-    color: str
-
-
-@dataclass(frozen=True)
-class Mask:
-    """Make the outside of a circle (`circle`) or a rounded rectangle (`rounded`) transparent."""
-
-    shape: str
-    radius: int
-
-
-@dataclass(frozen=True)
-class Turn:
-    """Rotate clockwise by `degrees` onto a transparent `width` x `height` canvas."""
-
-    degrees: int
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Orient:
-    """Apply EXIF orientation `orientation` (2-8) so the image is upright."""
-
-    orientation: int
-
-
-@dataclass(frozen=True)
-class Mirror:
-    direction: ast.FlipDirection
-
-
-@dataclass(frozen=True)
-class Adjust:
-    """A pixel filter that keeps the size: blur, bright, contrast, sharpen or grayscale."""
-
-    operation: ast.Blur | ast.Bright | ast.Contrast | ast.Sharpen | ast.Grayscale
-
-
-@dataclass(frozen=True)
-class FaceCrop:
-    """scrop: cover `width` x `height`, then crop around the largest face; no face, no change."""
-
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Overlay:
-    """A watermark stage, composited by the backend from `ciimage.watermark.build_overlay`."""
-
-    node: ast.ImageWatermark | ast.TextWatermark
-
-
-Action = Resize | Extract | Embed | Mask | Turn | Orient | Mirror | Adjust | FaceCrop | Overlay
-
-GEOMETRY_ACTIONS = (Resize, Extract, Embed)
+# The actions live in ciimage.imaging.actions; they are re-exported here for callers of the plan.
+Action = actions.Action
+Resize, Extract, Embed, Mask = actions.Resize, actions.Extract, actions.Embed, actions.Mask
+Turn, Orient, Mirror, Adjust = actions.Turn, actions.Orient, actions.Mirror, actions.Adjust
+FaceCrop, Overlay, Composite = actions.FaceCrop, actions.Overlay, actions.Composite
 
 
 # ---- the plan ----
@@ -109,8 +33,12 @@ GEOMETRY_ACTIONS = (Resize, Extract, Embed)
 
 @dataclass(frozen=True)
 class PlanContext:
+    """What planning needs beyond the size: EXIF orientation (auto-orient), whether the output
+    stays animated (never enlarged, addendum 9) and the input format (no iradius on GIF)."""
+
     orientation: int = 1
     animated: bool = False
+    input_format: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +98,7 @@ def plan(
     *,
     orientation: int = 1,
     animated: bool = False,
+    input_format: str = "",
 ) -> Plan:
     """Every stage's output size for an input of `width` x `height`, without pixels.
 
@@ -178,7 +107,7 @@ def plan(
     unless the stage carries `ignore-error/1`: then the stage is marked skipped (addendum 25).
     """
     pipeline = to_pipeline(rule)
-    context = PlanContext(orientation=orientation, animated=animated)
+    context = PlanContext(orientation=orientation, animated=animated, input_format=input_format)
     size: Size = (width, height)
     stages: list[StagePlan] = []
     for stage in pipeline.stages:
@@ -224,6 +153,16 @@ def plan_stage(stage: ast.Stage, size: Size, context: PlanContext) -> StagePlan:
 
 
 def _stage_steps(stage: ast.Stage, size: Size, context: PlanContext) -> list[Step]:
+    steps: list[Step] = []
+    for operation in stage_operations(stage):
+        actions, size = plan_operation(operation, size, context)
+        steps.append(Step(operation, actions, size[0], size[1]))
+    return steps
+
+
+def stage_operations(stage: ast.Stage) -> tuple[object, ...]:
+    """The operations a stage applies in order (none for query stages); refuses what ciimage
+    cannot run (an unresolved style, blind watermarks)."""
     if isinstance(stage, ast.MogrStage):
         operations: tuple[object, ...] = stage.operations
     elif isinstance(stage, ast.ViewStage):
@@ -235,12 +174,8 @@ def _stage_steps(stage: ast.Stage, size: Size, context: PlanContext) -> list[Ste
     elif isinstance(stage, (ast.ImageWatermark, ast.TextWatermark)):
         operations = (stage,)
     else:  # query stages change no pixels
-        return []
-    steps: list[Step] = []
-    for operation in operations:
-        actions, size = plan_operation(operation, size, context)
-        steps.append(Step(operation, actions, size[0], size[1]))
-    return steps
+        return ()
+    return operations
 
 
 def plan_operation(
@@ -250,20 +185,12 @@ def plan_operation(
     planner = _PLANNERS.get(type(operation))
     actions = planner(operation, size, context) if planner else ()
     for action in actions:
-        size = _size_after(action, size)
-        _check_output(size, operation)
+        size = action.size_after(size)
+        check_output(size, operation)
     return actions, size
 
 
-def _size_after(action: Action, size: Size) -> Size:
-    if isinstance(action, (Resize, Embed, Turn, FaceCrop, Extract)):
-        return action.width, action.height
-    if isinstance(action, Orient) and action.orientation >= 5:
-        return size[1], size[0]
-    return size
-
-
-def _check_output(size: Size, operation: object) -> None:
+def check_output(size: Size, operation: object) -> None:
     if size[0] > MAX_OUTPUT_SIDE or size[1] > MAX_OUTPUT_SIDE:
         name = type(operation).__name__.lower()
         raise OutputTooLargeError(
@@ -321,13 +248,17 @@ def _check_radius(radius: int, size: Size, name: str) -> None:
         )
 
 
-def _refuse_on_animation(name: str, context: PlanContext) -> None:
-    if context.animated:
-        raise RuleError(f"{name} is not supported on animated images", parameter=name)
+def _refuse_on_gif(name: str, context: PlanContext) -> None:
+    # CI's iradius and rradius chapters exclude GIF (ruling 18): an error, not a silent no-op.
+    if context.input_format == "gif":
+        raise RuleError(
+            f"{name} is not supported on GIF input (CI's {name} chapter excludes GIF)",
+            parameter=name,
+        )
 
 
 def _iradius(node: ast.IRadius, size: Size, context: PlanContext) -> tuple[Action, ...]:
-    _refuse_on_animation("iradius", context)
+    _refuse_on_gif("iradius", context)
     _check_radius(node.radius, size, "iradius")
     side = 2 * node.radius
     left, top = geometry.gravity_offset(ast.Gravity.CENTER, size, (side, side))
@@ -335,7 +266,7 @@ def _iradius(node: ast.IRadius, size: Size, context: PlanContext) -> tuple[Actio
 
 
 def _rradius(node: ast.RRadius, size: Size, context: PlanContext) -> tuple[Action, ...]:
-    _refuse_on_animation("rradius", context)
+    _refuse_on_gif("rradius", context)
     _check_radius(node.radius, size, "rradius")
     return (Mask("rounded", node.radius),)
 
@@ -362,8 +293,6 @@ def _flip(node: ast.Flip, size: Size, context: PlanContext) -> tuple[Action, ...
 
 
 def _adjust(node: object, size: Size, context: PlanContext) -> tuple[Action, ...]:
-    if isinstance(node, ast.Blur):
-        _refuse_on_animation("blur", context)
     if isinstance(node, (ast.Bright, ast.Contrast)) and node.value == 0:
         return ()
     if isinstance(node, ast.Grayscale) and not node.enabled:

@@ -1,18 +1,17 @@
 """`?imageAve`: the mean colour of the image, composited on white where it has alpha.
 
 Only the first frame of an animated image counts (it is the frame CI shows as the still image).
-libvips computes the mean while streaming the image; BMP, which libvips here cannot read, goes
-through Pillow and numpy.
+libvips computes the mean while streaming the image; formats libvips here cannot read (BMP, HEIF:
+see `ciimage.imaging.formats`) go through Pillow and numpy.
 """
 
 from __future__ import annotations
-
-import io
 
 import numpy as np
 
 from ciimage.errors import ImageError, UnsupportedFormatError
 from ciimage.header import ImageHeader, read_checked_header
+from ciimage.imaging.formats import PILLOW, decode_key, decoder, open_with_pillow
 
 _WHITE = 255
 
@@ -31,8 +30,10 @@ def mean_rgb(data: bytes, header: ImageHeader | None = None) -> tuple[int, int, 
     header = header or read_checked_header(data)
     if header.format == "svg":
         raise UnsupportedFormatError("imageAve needs a raster image; SVG input is only for svgc")
-    # libvips here has no BMP loader (no ImageMagick), so BMP goes through Pillow.
-    means = _pillow_means(data) if header.format == "bmp" else _vips_means(data)
+    library = decoder(decode_key(header))
+    if library is None:
+        raise UnsupportedFormatError(f"imageAve cannot decode {header.format} input")
+    means = _pillow_means(data) if library == PILLOW else _vips_means(data)
     red, green, blue = (min(_WHITE, int(value + 0.5)) for value in means)
     return red, green, blue
 
@@ -67,7 +68,7 @@ def _pillow_means(data: bytes) -> tuple[float, float, float]:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with open_with_pillow(data) as image:
             image.seek(0)
             rgba = image.convert("RGBA")
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:

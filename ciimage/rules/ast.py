@@ -381,4 +381,3 @@ class Pipeline:
 
 
 QUERY_STAGE_TYPES = (ImageInfo, Exif, ImageAve, ImageInspect)
-WATERMARK_STAGE_TYPES = (ImageWatermark, TextWatermark, BlindWatermark, BlindWatermarkExtract)

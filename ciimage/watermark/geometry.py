@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import math
 
+from ciimage.imaging.geometry import gravity_offset
 from ciimage.rules.ast import Gravity
 
 Size = tuple[int, int]
 Point = tuple[int, int]
-
-_WEST_COLUMN = {Gravity.NORTHWEST, Gravity.WEST, Gravity.SOUTHWEST}
-_EAST_COLUMN = {Gravity.NORTHEAST, Gravity.EAST, Gravity.SOUTHEAST}
-_NORTH_ROW = {Gravity.NORTHWEST, Gravity.NORTH, Gravity.NORTHEAST}
-_SOUTH_ROW = {Gravity.SOUTHWEST, Gravity.SOUTH, Gravity.SOUTHEAST}
 
 # A batch tile is packed with copies of itself until it is at least this wide and tall, so a
 # small text on a large image becomes a few hundred composites rather than hundreds of thousands.
@@ -30,24 +26,10 @@ def gravity_position(gravity: Gravity, canvas: Size, box: Size, dx: int, dy: int
     """Top-left corner of a `box` placed on `canvas` at `gravity` (addendum ruling 13).
 
     dx/dy are margins measured inward from the gravity's edges: for southeast, dx from the right
-    edge and dy from the bottom. The centred axis ignores its offset: center ignores both,
-    north/south ignore dx, west/east ignore dy. Centring rounds down, as ImageMagick's does.
+    edge and dy from the bottom. The centred axis ignores its offset. This is the same gravity as
+    crops and pads use (`ciimage.imaging.geometry.gravity_offset`), centring as ImageMagick does.
     """
-    canvas_width, canvas_height = canvas
-    width, height = box
-    if gravity in _WEST_COLUMN:
-        x = dx
-    elif gravity in _EAST_COLUMN:
-        x = canvas_width - width - dx
-    else:
-        x = (canvas_width - width) // 2
-    if gravity in _NORTH_ROW:
-        y = dy
-    elif gravity in _SOUTH_ROW:
-        y = canvas_height - height - dy
-    else:
-        y = (canvas_height - height) // 2
-    return x, y
+    return gravity_offset(gravity, canvas, box, dx, dy)
 
 
 def scaled_size(size: Size, canvas: Size, scatype: int | None, spcent: int | None) -> Size:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyvips
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from ciimage.errors import ImageError, UnsupportedFormatError
 from ciimage.header import ImageHeader, read_checked_header
+from ciimage.imaging import formats
 from ciimage.watermark import raster
 from ciimage.watermark.geometry import Size
 from ciimage.watermark.raster import RGBA
 
-# libvips in pyvips-binary has no BMP loader; Pillow reads those.
-_PILLOW_FORMATS = frozenset({"bmp"})
+if TYPE_CHECKING:
+    pass
 
 
 def _decode_with_vips(data: bytes, size: Size | None) -> RGBA:
+    import pyvips
+
     # fail_on="truncated": a cut-off watermark is an error, not a half-grey overlay.
     image = pyvips.Image.new_from_buffer(data, "", access="sequential", fail_on="truncated")
     if image.interpretation not in (pyvips.Interpretation.SRGB, pyvips.Interpretation.B_W):
@@ -44,9 +48,7 @@ def _decode_with_vips(data: bytes, size: Size | None) -> RGBA:
 
 
 def _decode_with_pillow(data: bytes) -> RGBA:
-    import io
-
-    with Image.open(io.BytesIO(data)) as image:
+    with formats.open_with_pillow(data) as image:
         return np.asarray(image.convert("RGBA"), dtype=np.uint8).copy()
 
 
@@ -74,12 +76,15 @@ def decode_watermark(
     `header` is `read_watermark_header(data)` when the caller has already read it.
     """
     header = header or read_watermark_header(data)
+    library = formats.decoder(header.format)
+    if library is None:
+        raise UnsupportedFormatError(f"a {header.format} image cannot be used as a watermark")
     try:
-        if header.format in _PILLOW_FORMATS:
+        if library == formats.PILLOW:
             tile = _decode_with_pillow(data)
         else:
             tile = _decode_with_vips(data, size)
-    except (pyvips.Error, UnidentifiedImageError, OSError, ValueError) as error:
+    except (_vips_error(), UnidentifiedImageError, OSError, ValueError) as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ImageError(
             f"the watermark image ({header.format}, {header.width}x{header.height}) "
@@ -87,3 +92,11 @@ def decode_watermark(
         ) from error
     # libvips may land a pixel short of the requested size; the last step is exact.
     return raster.resize(tile, size) if size is not None else tile
+
+
+def _vips_error() -> type[Exception]:
+    if not formats.vips_available():
+        return OSError
+    import pyvips
+
+    return pyvips.Error

@@ -135,8 +135,8 @@ def test_size_limit_in_bytes_for_jpeg_only() -> None:
     assert (png.size_limit, png.keep_smaller) == (None, False)
 
 
-def test_cgif_one_means_thirty_frames() -> None:
-    assert resolve("imageMogr2/format/gif/cgif/1").cgif == 30
+def test_cgif_keeps_its_value_for_prepare() -> None:
+    assert resolve("imageMogr2/format/gif/cgif/1").cgif == 1  # the first 30 (prepare)
     assert resolve("imageMogr2/format/gif/cgif/12").cgif == 12
     assert resolve("imageMogr2/format/gif").cgif is None
 

@@ -6,6 +6,12 @@ backends cannot agree to 30 dB the reason is written next to the lower floor.
 
 from __future__ import annotations
 
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -90,3 +96,52 @@ def test_jpeg_shrink_on_load_agrees(images, photo_jpeg):
     assert (vips.width, vips.height) == (pillow.width, pillow.height) == (300, 200)
     # The fine checker of the test photo aliases differently through two shrink paths.
     assert images.psnr(images.decode(vips.data), images.decode(pillow.data)) >= 25
+
+
+# ---- the Pillow backend where pyvips cannot be imported ----
+# A child interpreter blocks every `pyvips` import, runs each rule above with backend="auto"
+# (which must then pick Pillow) and hands the outputs back; they must match this process's
+# libvips outputs as the matrix demands (same size, the same PSNR floors).
+
+CHILD = textwrap.dedent(
+    """
+    import json, pickle, sys
+
+    class BlockPyvips:
+        def find_spec(self, name, path=None, target=None):
+            if name == "pyvips" or name.startswith("pyvips."):
+                raise ImportError("pyvips is blocked for this test")
+
+    sys.meta_path.insert(0, BlockPyvips())
+    from ciimage import process
+
+    source, rules, target = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+    data = open(source, "rb").read()
+    out = {rule: process(data, rule, backend="auto") for rule in rules}
+    watermark = process(data, "watermark/2/text/Y2lpbWFnZQ/fontsize/40")
+    assert "pyvips" not in sys.modules
+    with open(target, "wb") as stream:
+        pickle.dump({"outputs": out, "watermark": watermark.format}, stream)
+    """
+)
+
+
+def test_pillow_backend_runs_the_matrix_without_pyvips(images, smooth_png, tmp_path):
+    source, target = tmp_path / "in.png", tmp_path / "out.pickle"
+    source.write_bytes(smooth_png)
+    rules = [rule + _png(rule) for rule in OPERATIONS]
+    subprocess.run(
+        [sys.executable, "-c", CHILD, str(source), json.dumps(rules), str(target)],
+        check=True,
+        timeout=600,
+    )
+    found = pickle.loads(target.read_bytes())
+    assert found["watermark"] == "png"
+    for rule, plain in zip(OPERATIONS, rules, strict=True):
+        without = found["outputs"][plain]
+        with_vips = process(smooth_png, plain, backend="vips")
+        assert (without.width, without.height) == (with_vips.width, with_vips.height), rule
+        a, b = images.decode(without.data), images.decode(with_vips.data)
+        if a.shape[2] == 4:
+            a, b = (_over_white(x) for x in (a, b))
+        assert images.psnr(a, b) >= LOWER_FLOORS.get(rule, (30.0, ""))[0], rule

@@ -51,9 +51,30 @@ def test_explain_prints_each_operation_and_size(capsys):
     rule = "imageMogr2/thumbnail/600x600/pad/1/crop/300x400/gravity/center|imageView2/2/w/150"
     assert main(["explain", rule, "--size", "1200x800"]) == 0
     out = capsys.readouterr().out
-    assert "resize to 600x400" in out and "pad to 600x600" in out
-    assert "extract 300x400 at (150, 100)" in out
-    assert out.strip().splitlines()[-1].split()[-1] == "150x200"
+    assert "scale to 600x400" in out and "pad to 600x600" in out
+    assert "crop 300x400 at (150, 100)" in out
+    last = out.strip().splitlines()[-1].split()
+    assert last[-1] == "150x200" and last[-3:-1] == ["jpg", "q100"]
+    assert "Resize" not in out and "Extract" not in out  # CI's words, not class names
+
+
+def test_explain_shows_each_stages_format_and_quality(capsys):
+    rule = "imageMogr2/format/webp/quality/60|imageView2/2/w/100/format/png"
+    assert main(["explain", rule, "--size", "400x300"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()[2:]
+    assert "webp q60" in rows[1] and rows[-2].split()[-2] == "png"
+
+
+def test_explain_input_file_prints_the_execution_plan(capsys, tmp_path):
+    from PIL import Image
+
+    frames = [Image.new("RGB", (40, 30), (60 * i, 90, 200)) for i in range(3)]
+    path = tmp_path / "a.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=[40, 60, 80], loop=0)
+    assert main(["explain", "imageMogr2/thumbnail/20x/format/webp", "--input", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "scale to 20x15" in out and "webp q100" in out
+    assert "3 frames of 3" in out and "40, 60, 80; forever" in out
 
 
 def test_explain_refuses_a_bad_size(capsys):

@@ -144,11 +144,6 @@ def test_animated_input_becomes_its_first_frame_for_static_output(images):
     assert tuple(images.decode(result.data)[10, 10][:3]) == (0, 100, 200)
 
 
-def test_animated_output_is_refused_until_supported():
-    with pytest.raises(UnsupportedFormatError, match="animated"):
-        process(_gif(3), "imageMogr2/thumbnail/30x")
-
-
 def test_query_stage_after_processing_describes_the_output(images):
     data = images.encode(images.smooth(400, 300), "JPEG")
     info = json.loads(process(data, "imageMogr2/thumbnail/200x|imageInfo").data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 
@@ -337,3 +338,92 @@ def test_avif_irot_matches_libheif(images, orientation) -> None:
     header = read_header(data)
     assert (header.width, header.height) == (decoded.width, decoded.height)
     assert (header.width, header.height) == ((20, 30) if orientation >= 5 else (30, 20))
+
+
+# ---- HEIF clean aperture (clap): the size decoders return ----
+
+
+def _find_box(data, start, end, kind):
+    pos = start
+    while pos + 8 <= end:
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        if data[pos + 4 : pos + 8] == kind:
+            return pos, size
+        pos += size
+    raise KeyError(kind)
+
+
+def with_clap(heif: bytes, width: int, height: int) -> bytes:
+    """`heif` with a clean-aperture (clap) property of width x height, centred, on item 1."""
+    data = bytearray(heif)
+    meta, meta_size = _find_box(data, 0, len(data), b"meta")
+    iloc, _ = _find_box(data, meta + 12, meta + meta_size, b"iloc")
+    iprp, iprp_size = _find_box(data, meta + 12, meta + meta_size, b"iprp")
+    ipco, ipco_size = _find_box(data, iprp + 8, iprp + iprp_size, b"ipco")
+    ipma, ipma_size = _find_box(data, iprp + 8, iprp + iprp_size, b"ipma")
+    count = 0
+    pos = ipco + 8
+    while pos < ipco + ipco_size:
+        count += 1
+        pos += int.from_bytes(data[pos : pos + 4], "big")
+    clap = struct.pack(">I4s8I", 40, b"clap", width, 1, height, 1, 0, 1, 0, 1)
+    # ipma (version 0, 1-byte indices): entry_count, then item u16, n, indices.
+    assert data[ipma + 8] == 0 and data[ipma + 11] & 1 == 0
+    entry = ipma + 16
+    n_at = entry + 2
+    data[n_at] += 1
+    data[n_at + 1 + data[n_at] - 1 : n_at + 1 + data[n_at] - 1] = bytes([0x80 | (count + 1)])
+    struct.pack_into(">I", data, ipma, ipma_size + 1)
+    data[ipco + ipco_size : ipco + ipco_size] = clap
+    struct.pack_into(">I", data, ipco, ipco_size + 40)
+    struct.pack_into(">I", data, iprp, iprp_size + 41)
+    struct.pack_into(">I", data, meta, meta_size + 41)
+    # iloc: every extent moves 41 bytes on.
+    version = data[iloc + 8]
+    offset_size, length_size = data[iloc + 12] >> 4, data[iloc + 12] & 15
+    base_size = data[iloc + 13] >> 4
+    index_size = data[iloc + 13] & 15 if version in (1, 2) else 0
+    pos = iloc + 14
+    items = int.from_bytes(data[pos : pos + 2], "big")
+    pos += 2
+    for _ in range(items):
+        pos += 2 + (2 if version in (1, 2) else 0) + 2
+        if base_size:
+            base = int.from_bytes(data[pos : pos + base_size], "big")
+            data[pos : pos + base_size] = (base + 41).to_bytes(base_size, "big")
+        pos += base_size
+        extents = int.from_bytes(data[pos : pos + 2], "big")
+        pos += 2
+        for _ in range(extents):
+            pos += index_size
+            if not base_size:
+                off = int.from_bytes(data[pos : pos + offset_size], "big")
+                data[pos : pos + offset_size] = (off + 41).to_bytes(offset_size, "big")
+            pos += offset_size + length_size
+    return bytes(data)
+
+
+def _clapped_heif() -> bytes:
+    import pillow_heif
+
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (64, 64), (200, 50, 50))).save(buffer)
+    return with_clap(buffer.getvalue(), 64, 48)
+
+
+def test_heif_size_comes_from_the_clean_aperture_box() -> None:
+    import pillow_heif
+
+    data = _clapped_heif()
+    decoded = pillow_heif.open_heif(data)
+    assert decoded.size == (64, 48)  # what the decoder returns
+    header = read_header(data)
+    assert (header.width, header.height) == (64, 48)
+
+
+def test_a_clapped_heif_thumbnail_keeps_its_aspect() -> None:
+    from ciimage import process
+
+    result = process(_clapped_heif(), "imageMogr2/thumbnail/32x/format/png")
+    assert (result.width, result.height) == (32, 24)
+    assert Image.open(io.BytesIO(result.data)).size == (32, 24)

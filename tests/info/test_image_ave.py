@@ -78,3 +78,14 @@ def test_animated_gif_uses_first_frame(images) -> None:
     frames = [Image.new("RGB", (16, 16), colour) for colour in ((255, 0, 0), (0, 0, 255))]
     gif = images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
     assert image_ave(gif) == {"RGB": "0xff0000"}
+
+
+def test_heif_is_averaged_like_process_decodes_it() -> None:
+    import io
+
+    import pillow_heif
+
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (32, 32), (200, 100, 50))).save(buffer, quality=95)
+    got = np.array(mean_rgb(buffer.getvalue()))
+    assert np.all(np.abs(got - [200, 100, 50]) <= 3), got

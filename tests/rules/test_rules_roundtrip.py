@@ -1,8 +1,8 @@
 """Properties: canonical form round-trips; nothing but CIError ever leaves validate.
 
-The fuzz tests carry a 200 ms hypothesis deadline: it catches pathological slowness (backtracking,
-quadratic walks) without failing CI on a scheduler hiccup. The 50 ms per-call target is measured in
-benchmarks/bench_parse.py over a fixed fuzz corpus.
+The fuzz tests carry no hypothesis deadline: a wall-clock limit in a unit test fails on a loaded
+machine, not on slow code. Pathological slowness (backtracking, quadratic walks) is caught by the
+50 ms per-call target in benchmarks/bench_parse.py over a fixed fuzz corpus.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from hypothesis import strategies as st
 
 import ciimage
 from ciimage.rules.strategies import examples, pipelines
-
-FUZZ_DEADLINE_MS = 200
-ciimage.validate("imageInfo")  # build the grammar before any timed example
 
 VALID = [
     "imageMogr2/thumbnail/!50p/format/webp|watermark/2/text/5rWL6K-V/gravity/southeast",
@@ -45,19 +42,19 @@ def _check_only_cierror(text: str) -> None:
         assert error.message
 
 
-@settings(max_examples=examples(500), deadline=FUZZ_DEADLINE_MS)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=300))
 def test_random_text_raises_only_cierror(text: str) -> None:
     _check_only_cierror(text)
 
 
-@settings(max_examples=examples(500), deadline=FUZZ_DEADLINE_MS)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(alphabet="imageMogr2/thumbnail!x@p<>|0123456789-_rcwatermark=&?%2F", max_size=120))
 def test_rule_alphabet_soup_raises_only_cierror(text: str) -> None:
     _check_only_cierror(text)
 
 
-@settings(max_examples=examples(1000), deadline=FUZZ_DEADLINE_MS)
+@settings(max_examples=examples(1000), deadline=None)
 @given(st.sampled_from(VALID), st.randoms(use_true_random=False), st.integers(1, 6))
 def test_mutated_valid_rules_raise_only_cierror(rule: str, rnd: random.Random, edits: int) -> None:
     chars = list(rule)

@@ -410,3 +410,26 @@ def test_unexpected_exception_is_a_cos_500_not_a_traceback(
     assert error_of(response)[0] == "InternalError"
     assert "Traceback" not in response.text and "executor bug" not in response.text
     assert httpx.get(f"{running.url}/p.jpg").status_code == 200
+
+
+def test_pic_operations_report_the_output_frame_count(server: Any) -> None:
+    import io
+
+    from PIL import Image
+
+    frames = [Image.new("RGB", (40, 30), (40 * i, 120, 200)) for i in range(5)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=50, loop=0)
+    rules = [
+        {"fileid": "half.gif", "rule": "imageMogr2/thumbnail/20x"},
+        {"fileid": "two.gif", "rule": "imageMogr2/cgif/2"},
+        {"fileid": "still.png", "rule": "imageMogr2/format/png"},
+    ]
+    response = httpx.put(
+        f"{server.url}/anim.gif",
+        content=buffer.getvalue(),
+        headers={"Pic-Operations": json.dumps({"rules": rules}), "Host": COS_HOST},
+    )
+    assert response.status_code == 200, response.text
+    found = ElementTree.fromstring(response.content).findall("ProcessResults/Object")
+    assert [obj.findtext("FrameCount") for obj in found] == ["5", "2", "1"]

@@ -166,3 +166,13 @@ def test_shadow_offset_grows_with_font_size() -> None:
     assert geometry.shadow_offset(6) == 1
     assert geometry.shadow_offset(13) == 1
     assert geometry.shadow_offset(48) == 4
+
+
+def test_watermarks_crops_and_pads_share_one_gravity() -> None:
+    # An even canvas and an odd box: ImageMagick's outer/2 - inner/2 gives 45, not (100-11)//2.
+    from ciimage.imaging.geometry import gravity_offset
+
+    for gravity in Gravity:
+        placed = geometry.gravity_position(gravity, (100, 80), (11, 9), 3, 5)
+        assert placed == gravity_offset(gravity, (100, 80), (11, 9), 3, 5)
+    assert geometry.gravity_position(Gravity.CENTER, (100, 80), (11, 9), 0, 0) == (45, 36)

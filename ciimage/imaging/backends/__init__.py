@@ -12,16 +12,47 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ciimage.errors import CIError
+from ciimage.errors import CIError, UnsupportedFormatError
+from ciimage.imaging import formats
+from ciimage.imaging.actions import Action, Embed, Extract, Mirror, Orient, Resize, Turn
 from ciimage.imaging.backends.base import Backend
-from ciimage.imaging.plan import Action, Embed, Extract, Mirror, Orient, Resize, Turn
 
 BACKEND_NAMES = ("auto", "vips", "pillow")
-# libvips here has no BMP loader or saver ("magick" is not built in), and its libheif has no
-# HEVC decoder (AVIF works); pillow-heif brings one.
-PILLOW_ONLY_FORMATS = frozenset({"bmp", "heif"})
 _CHEAP_ACTIONS = (Resize, Extract, Embed, Mirror, Orient)
 _DCT_SCALES = (2, 4, 8)
+
+
+def backend_name(
+    name: str,
+    input_format: str,
+    output_format: str,
+    actions: Sequence[Action] = (),
+    input_size: tuple[int, int] | None = None,
+) -> str:
+    """The backend (`vips` or `pillow`) that runs this plan; `auto` picks by the codec table
+    (`ciimage.imaging.formats`) and by measured speed."""
+    if name not in BACKEND_NAMES:
+        raise CIError(f"backend {name!r} is not one of {', '.join(BACKEND_NAMES)}")
+    if name == "vips" and not formats.vips_available():
+        raise UnsupportedFormatError("the vips backend needs pyvips, which cannot be imported")
+    if name != "auto":
+        return name
+    vips_codecs = formats.can_decode(formats.VIPS, input_format) and formats.can_encode(
+        formats.VIPS, output_format
+    )
+    if not vips_codecs or _pillow_is_faster(input_format, output_format, actions, input_size):
+        return "pillow"
+    return "vips"
+
+
+def get_backend(name: str) -> Backend:
+    if name == "vips":
+        from ciimage.imaging.backends.vips import VipsBackend
+
+        return VipsBackend()
+    from ciimage.imaging.backends.pillow import PillowBackend
+
+    return PillowBackend()
 
 
 def choose_backend(
@@ -31,19 +62,7 @@ def choose_backend(
     actions: Sequence[Action] = (),
     input_size: tuple[int, int] | None = None,
 ) -> Backend:
-    if name not in BACKEND_NAMES:
-        raise CIError(f"backend {name!r} is not one of {', '.join(BACKEND_NAMES)}")
-    if name == "auto":
-        needs_pillow = bool({input_format, output_format} & PILLOW_ONLY_FORMATS)
-        faster = _pillow_is_faster(input_format, output_format, actions, input_size)
-        name = "pillow" if needs_pillow or faster or not _vips_importable() else "vips"
-    if name == "vips":
-        from ciimage.imaging.backends.vips import VipsBackend
-
-        return VipsBackend()
-    from ciimage.imaging.backends.pillow import PillowBackend
-
-    return PillowBackend()
+    return get_backend(backend_name(name, input_format, output_format, actions, input_size))
 
 
 def _pillow_is_faster(
@@ -67,11 +86,3 @@ def _pillow_is_faster(
     if any(first.width * d == width and first.height * d == height for d in _DCT_SCALES):
         return True
     return first.width * 8 <= width and first.height * 8 <= height
-
-
-def _vips_importable() -> bool:
-    try:
-        import pyvips  # noqa: F401
-    except (ImportError, OSError):
-        return False
-    return True

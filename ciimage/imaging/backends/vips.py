@@ -1,4 +1,9 @@
-"""libvips backend: shrink-on-load, sequential access where the plan allows, no operation cache."""
+"""libvips backend: shrink-on-load, sequential access where the plan allows, no operation cache.
+
+An animated input is loaded as libvips' vertical strip of pages (random access: per-frame work
+reads pages out of order) and split into one lazy crop per frame; `join` puts the frames back
+into a strip with the plan's delays and loop.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,20 @@ import numpy as np
 import pyvips
 
 from ciimage.errors import ImageError
-from ciimage.imaging.backends.base import Backend
-from ciimage.imaging.context import ExecutionContext
-from ciimage.imaging.output import OutputSettings
-from ciimage.imaging.plan import (
+from ciimage.imaging.actions import (
     Action,
     Adjust,
+    Composite,
     Embed,
     Extract,
-    FaceCrop,
     Mask,
     Mirror,
     Orient,
-    Overlay,
     Resize,
     Turn,
 )
-from ciimage.imaging.steps import adjust, crop, radius, resize, rotate, scrop, watermark
+from ciimage.imaging.backends.base import Animation, Backend, EncodeRequest, Source
+from ciimage.imaging.steps import adjust, crop, radius, resize, rotate, watermark
 
 # Each call decodes fresh bytes; caching operations would only hold memory.
 pyvips.cache_set_max(0)
@@ -40,79 +42,113 @@ _STEPS: dict[type, Any] = {
     Orient: rotate.vips_orient,
     Mirror: rotate.vips_mirror,
     Adjust: adjust.vips_adjust,
+    Composite: watermark.vips_composite,
 }
 
 
 class VipsBackend(Backend):
     name = "vips"
-    readable = frozenset({"jpg", "png", "gif", "webp", "avif", "svg"})
+    label = "libvips"
 
-    def load(
-        self, context: ExecutionContext, first_resize: Resize | None, sequential: bool
-    ) -> pyvips.Image:
-        header = context.header
-        if header.format not in self.readable:
-            raise ImageError(f"the libvips backend cannot read {header.format} input")
+    def load(self, data: bytes, source: Source) -> list[pyvips.Image]:
+        header = source.header
+        self.check_readable(header)
+        pages = max(source.frame_indices) + 1
         try:
-            if first_resize is not None and _shrinks(first_resize, header.width, header.height):
-                image = pyvips.Image.thumbnail_buffer(
-                    context.source,
-                    first_resize.width,
-                    height=first_resize.height,
-                    size="force",
-                    no_rotate=True,
-                    option_string=_LOAD_OPTIONS,
-                )
-            else:
-                access = "sequential" if sequential else "random"
-                image = pyvips.Image.new_from_buffer(
-                    context.source, "", access=access, fail_on="error"
-                )
-            return _to_srgb8(image)
+            strip = _load_strip(data, source, pages)
+            page_height = strip.height // pages if pages > 1 else strip.height
+            strip = _to_srgb8(strip)
         except pyvips.Error as exc:
             message = f"{header.format} image cannot be decoded: {_first_line(exc)}"
             raise ImageError(message) from exc
+        if pages == 1 or source.whole_strip:
+            return [strip]
+        return [
+            strip.crop(0, i * page_height, strip.width, page_height) for i in source.frame_indices
+        ]
 
-    def size(self, image: pyvips.Image) -> tuple[int, int]:
-        return image.width, image.height
+    def size(self, frame: pyvips.Image) -> tuple[int, int]:
+        return frame.width, frame.height
 
-    def apply(self, image: pyvips.Image, action: Action, context: ExecutionContext) -> Any:
-        if isinstance(action, FaceCrop):
-            return scrop.apply_face_crop(self, image, action, context)
-        if isinstance(action, Overlay):
-            return watermark.vips_overlay(image, action, context.resolver)
+    def apply_native(self, frame: pyvips.Image, action: Action) -> pyvips.Image:
         try:
-            return _STEPS[type(action)](image, action)
+            return _STEPS[type(action)](frame, action)
         except pyvips.Error as exc:
             raise ImageError(f"image cannot be processed: {_first_line(exc)}") from exc
 
-    def rgb_array(self, image: pyvips.Image, max_side: int) -> tuple[np.ndarray, float]:
-        factor = min(1.0, max_side / max(image.width, image.height))
-        small = image if factor == 1.0 else image.resize(factor)
-        small = small[0:3] if small.bands == 4 else small
+    def to_array(self, frame: pyvips.Image) -> np.ndarray:
         try:
-            array = small.numpy()
+            array = frame.numpy()
         except pyvips.Error as exc:
             raise ImageError(f"image cannot be decoded: {_first_line(exc)}") from exc
-        return np.ascontiguousarray(array, dtype=np.uint8), small.width / image.width
+        if array.ndim == 2:
+            array = array[:, :, None]
+        return np.ascontiguousarray(array, dtype=np.uint8)
 
-    def encode(
-        self, image: pyvips.Image, settings: OutputSettings, context: ExecutionContext
-    ) -> Any:
+    def from_array(self, array: np.ndarray) -> pyvips.Image:
+        array = np.ascontiguousarray(array, dtype=np.uint8)
+        height, width = array.shape[:2]
+        bands = 1 if array.ndim == 2 else array.shape[2]
+        image = pyvips.Image.new_from_memory(array.tobytes(), width, height, bands, "uchar")
+        return image.copy(interpretation="srgb" if bands >= 3 else "b-w")
+
+    def rgb_array(self, frame: pyvips.Image, max_side: int) -> tuple[np.ndarray, float]:
+        factor = min(1.0, max_side / max(frame.width, frame.height))
+        small = frame if factor == 1.0 else frame.resize(factor)
+        small = small[0:3] if small.bands == 4 else small
+        return self.to_array(small), small.width / frame.width
+
+    def join(self, frames: list[pyvips.Image], animation: Animation | None) -> pyvips.Image:
+        if animation is None:
+            return frames[0]
+        count = len(animation.delays)
+        # One frame holding several: the strip itself (Source.whole_strip).
+        page_height = frames[0].height // count if len(frames) == 1 else frames[0].height
+        strip = pyvips.Image.arrayjoin(frames, across=1) if len(frames) > 1 else frames[0]
+        strip = strip.copy()
+        strip.set_type(pyvips.GValue.gint_type, "page-height", page_height)
+        strip.set_type(pyvips.GValue.gint_type, "n-pages", count)
+        strip.set_type(pyvips.GValue.array_int_type, "delay", list(animation.delays))
+        strip.set_type(pyvips.GValue.gint_type, "loop", animation.loop)
+        return strip
+
+    def encode(self, image: pyvips.Image, request: EncodeRequest, source: bytes) -> Any:
         from ciimage.imaging.encode import encode_vips
 
         try:
             return encode_vips(
                 image,
-                settings,
-                metadata=context.metadata,
-                source=context.source,
-                source_format=context.header.format,
-                orientation_applied=context.orientation_applied,
+                request.settings,
+                metadata=request.metadata,
+                source=source,
+                source_format=request.source_format,
+                orientation_applied=request.orientation_applied,
+                animation=request.animation,
             )
         except pyvips.Error as exc:
             # Sequential decoding runs inside the encoder: a truncated file surfaces here.
             raise ImageError(f"image cannot be decoded: {_first_line(exc)}") from exc
+
+
+def _load_strip(data: bytes, source: Source, pages: int) -> pyvips.Image:
+    header = source.header
+    shrink = source.shrink_to
+    page_option = f",n={pages}" if pages > 1 else ""
+    if shrink is not None and _shrinks(shrink, header.width, header.height):
+        # thumbnail keeps each page whole (the height is the page height) and premultiplies alpha.
+        return pyvips.Image.thumbnail_buffer(
+            data,
+            shrink.width,
+            height=shrink.height,
+            size="force",
+            no_rotate=True,
+            option_string=_LOAD_OPTIONS + page_option,
+        )
+    access = "sequential" if source.sequential and pages == 1 else "random"
+    options: dict[str, Any] = {"access": access, "fail_on": "error"}
+    if pages > 1:
+        options["n"] = pages
+    return pyvips.Image.new_from_buffer(data, "", **options)
 
 
 def _shrinks(action: Resize, width: int, height: int) -> bool:

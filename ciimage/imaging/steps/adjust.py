@@ -12,13 +12,16 @@ bright and contrast are one 256-entry table, applied identically by both backend
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyvips
 from PIL import Image, ImageFilter
 
-from ciimage.imaging.plan import Adjust
+from ciimage.imaging.actions import Adjust
 from ciimage.rules import ast
+
+if TYPE_CHECKING:
+    import pyvips
 
 SHARPEN_SIGMA = 1.0
 # Kernel weights below this are dropped; it bounds the kernel when R is far past 4 sigma.
@@ -53,6 +56,8 @@ def vips_adjust(image: pyvips.Image, action: Adjust) -> pyvips.Image:
     operation = action.operation
     colour, alpha = _vips_split(image)
     if isinstance(operation, (ast.Bright, ast.Contrast)):
+        import pyvips
+
         table = level_table(operation)
         lut = pyvips.Image.new_from_memory(table.tobytes(), 256, 1, 1, "uchar")
         colour = colour.maplut(lut)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pyvips
+from typing import TYPE_CHECKING
+
 from PIL import Image
+
+if TYPE_CHECKING:
+    import pyvips
 
 
 def vips_with_alpha(image: pyvips.Image) -> pyvips.Image:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import pyvips
+from typing import TYPE_CHECKING
+
 from PIL import Image
 
-from ciimage.imaging.plan import Embed, Extract
+from ciimage.imaging.actions import Embed, Extract
 from ciimage.imaging.steps.colour import parse_hex_colour
+
+if TYPE_CHECKING:
+    import pyvips
 
 
 def vips_extract(image: pyvips.Image, action: Extract) -> pyvips.Image:

@@ -7,12 +7,16 @@ encoder flattens on white; addendum 12b).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyvips
 from PIL import Image
 
-from ciimage.imaging.plan import Mask
+from ciimage.imaging.actions import Mask
 from ciimage.imaging.steps.alpha import pillow_with_alpha, vips_with_alpha
+
+if TYPE_CHECKING:
+    import pyvips
 
 
 def _corner_radius(action: Mask, width: int, height: int) -> int:
@@ -21,6 +25,8 @@ def _corner_radius(action: Mask, width: int, height: int) -> int:
 
 
 def vips_mask(image: pyvips.Image, action: Mask) -> pyvips.Image:
+    import pyvips
+
     width, height = image.width, image.height
     radius = _corner_radius(action, width, height)
     xy = pyvips.Image.xyz(width, height).cast("float") + 0.5

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pyvips
+from typing import TYPE_CHECKING
+
 from PIL import Image
 
-from ciimage.imaging.plan import Resize
+from ciimage.imaging.actions import Resize
+
+if TYPE_CHECKING:
+    import pyvips
 
 
 def vips_resize(image: pyvips.Image, action: Resize) -> pyvips.Image:

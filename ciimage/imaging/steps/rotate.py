@@ -7,13 +7,16 @@ planned bounding box, transparent outside the picture (white once flattened for 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import pyvips
 from PIL import Image
 
-from ciimage.imaging.plan import Mirror, Orient, Turn
+from ciimage.imaging.actions import Mirror, Orient, Turn
 from ciimage.imaging.steps.alpha import pillow_with_alpha, vips_with_alpha
 from ciimage.rules.ast import FlipDirection
+
+if TYPE_CHECKING:
+    import pyvips
 
 T = Image.Transpose
 
@@ -52,6 +55,8 @@ def _vips_move(image: pyvips.Image, move: str) -> pyvips.Image:
 def vips_turn(image: pyvips.Image, action: Turn) -> pyvips.Image:
     if action.degrees in _VIPS_QUARTERS:
         return image.rot(_VIPS_QUARTERS[action.degrees])
+    import pyvips
+
     radians = math.radians(action.degrees)
     cos, sin = math.cos(radians), math.sin(radians)
     image = vips_with_alpha(image)

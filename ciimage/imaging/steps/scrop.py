@@ -2,17 +2,18 @@
 
 The detector runs on a copy no longer than `DETECT_SIDE` px (faces stay findable, time stays
 bounded); its box is scaled back. No face: the image is returned unchanged (CI's documented rule).
+`prepare` runs the detector once, on the first frame, and writes the crop down as concrete
+actions that every frame then gets.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 
 from ciimage.imaging import geometry
-from ciimage.imaging.plan import Extract, FaceCrop, Resize
+from ciimage.imaging.actions import Extract, FaceCrop, Resize
 
 DETECT_SIDE = 1024
 
@@ -48,14 +49,3 @@ def face_crop_actions(
 
 def scale_box(box: Box, factor: float) -> Box:
     return tuple(round(v * factor) for v in box)  # type: ignore[return-value]
-
-
-def apply_face_crop(backend: Any, image: Any, action: FaceCrop, context: Any) -> Any:
-    rgb, factor = backend.rgb_array(image, DETECT_SIDE)
-    face = detect_face(rgb)
-    if face is None:
-        return image
-    box = scale_box(face, 1 / factor)
-    for step in face_crop_actions(backend.size(image), box, action):
-        image = backend.apply(image, step, context)
-    return image

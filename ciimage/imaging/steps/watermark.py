@@ -1,47 +1,43 @@
-"""Watermark stages: `ciimage.watermark.build_overlay` draws the tile, the backend composites it.
+"""Composite a prepared watermark tile (`Composite`) on a frame, on either backend.
 
-The tile is RGBA with straight alpha and dissolve already applied; it is composited "over" at
-every placement, including placements partly outside the image (they are clipped).
+`prepare` builds the tile once (`ciimage.watermark.build_overlay`); here it is composited "over"
+with straight alpha at every placement, including placements partly outside the frame (they are
+clipped). An animated image gets the same tile at the same places on every frame.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyvips
 from PIL import Image
 
-from ciimage.errors import CIError
-from ciimage.imaging.plan import Overlay
+from ciimage.imaging.actions import Composite
+
+if TYPE_CHECKING:
+    import pyvips
 
 
-def build_overlay(action: Overlay, width: int, height: int, resolver: Any) -> Any:
-    try:
-        from ciimage.watermark import build_overlay as build
-    except ImportError as exc:
-        raise CIError("watermarks are not available in this build of ciimage") from exc
-    if resolver is None:
-        from ciimage.watermark.resolver import default_resolver
-
-        resolver = default_resolver()
-    return build(action.node, width, height, resolver)
-
-
-def _visible(positions: list[tuple[int, int]], tile: np.ndarray, size: tuple[int, int]) -> list:
-    th, tw = tile.shape[:2]
-    return [
+def visible_positions(
+    positions: tuple[tuple[int, int], ...] | list[tuple[int, int]],
+    tile_size: tuple[int, int],
+    size: tuple[int, int],
+) -> tuple[tuple[int, int], ...]:
+    """The placements whose tile overlaps a frame of `size`."""
+    tw, th = tile_size
+    return tuple(
         (x, y) for x, y in positions if x < size[0] and y < size[1] and x + tw > 0 and y + th > 0
-    ]
+    )
 
 
-def vips_overlay(image: pyvips.Image, action: Overlay, resolver: Any) -> pyvips.Image:
-    overlay = build_overlay(action, image.width, image.height, resolver)
-    tile = np.ascontiguousarray(overlay.tile, dtype=np.uint8)
-    positions = _visible(list(overlay.positions), tile, (image.width, image.height))
+def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
+    import pyvips
+
+    tile = np.ascontiguousarray(action.tile, dtype=np.uint8)
+    th, tw = tile.shape[:2]
+    positions = visible_positions(action.positions, (tw, th), (image.width, image.height))
     if not positions:
         return image
-    th, tw = tile.shape[:2]
     tile_image = pyvips.Image.new_from_memory(tile.tobytes(), tw, th, 4, "uchar").copy(
         interpretation="srgb"
     )
@@ -56,10 +52,10 @@ def vips_overlay(image: pyvips.Image, action: Overlay, resolver: Any) -> pyvips.
     return result if had_alpha else result[0:3]
 
 
-def pillow_overlay(image: Image.Image, action: Overlay, resolver: Any) -> Image.Image:
-    overlay = build_overlay(action, image.width, image.height, resolver)
-    tile_array = np.ascontiguousarray(overlay.tile, dtype=np.uint8)
-    positions = _visible(list(overlay.positions), tile_array, image.size)
+def pillow_composite(image: Image.Image, action: Composite) -> Image.Image:
+    tile_array = np.ascontiguousarray(action.tile, dtype=np.uint8)
+    th, tw = tile_array.shape[:2]
+    positions = visible_positions(action.positions, (tw, th), image.size)
     if not positions:
         return image
     tile = Image.fromarray(tile_array, "RGBA")

@@ -1,0 +1,158 @@
+"""Actions: the concrete things a backend is asked to do to one frame.
+
+The planner turns each operation into a few of these; `prepare` replaces the two that depend on
+more than sizes (`FaceCrop`, `Overlay`) by concrete ones (`Resize`/`Extract`, `Composite`), so an
+`ExecutionPlan` holds only actions a backend can run without I/O or decisions.
+
+Every action is a frozen dataclass and pickles. An operation written once on numpy for both
+backends subclasses `ArrayAction`: the backend hands it the frame as an (h, w, bands) uint8 array
+(3 bands, or 4 with alpha) and takes the array it returns back (see `ArrayAction`).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ciimage.rules import ast
+
+Size = tuple[int, int]
+
+
+class Action:
+    """Base of every action. `size_after` is the frame size the action leaves."""
+
+    def size_after(self, size: Size) -> Size:
+        return size
+
+
+@dataclass(frozen=True)
+class Resize(Action):
+    width: int
+    height: int
+
+    def size_after(self, size: Size) -> Size:
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Extract(Action):
+    left: int
+    top: int
+    width: int
+    height: int
+
+    def size_after(self, size: Size) -> Size:
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Embed(Action):
+    """Place the image at (left, top) on a `width` x `height` canvas of `color` (pad/1)."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    color: str
+
+    def size_after(self, size: Size) -> Size:
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Mask(Action):
+    """Make the outside of a circle (`circle`) or a rounded rectangle (`rounded`) transparent."""
+
+    shape: str
+    radius: int
+
+
+@dataclass(frozen=True)
+class Turn(Action):
+    """Rotate clockwise by `degrees` onto a transparent `width` x `height` canvas."""
+
+    degrees: int
+    width: int
+    height: int
+
+    def size_after(self, size: Size) -> Size:
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Orient(Action):
+    """Apply EXIF orientation `orientation` (2-8) so the image is upright."""
+
+    orientation: int
+
+    def size_after(self, size: Size) -> Size:
+        return (size[1], size[0]) if self.orientation >= 5 else size
+
+
+@dataclass(frozen=True)
+class Mirror(Action):
+    direction: ast.FlipDirection
+
+
+@dataclass(frozen=True)
+class Adjust(Action):
+    """A pixel filter that keeps the size: blur, bright, contrast, sharpen or grayscale."""
+
+    operation: ast.Blur | ast.Bright | ast.Contrast | ast.Sharpen | ast.Grayscale
+
+
+@dataclass(frozen=True, eq=False)
+class Composite(Action):
+    """Composite `tile` ((h, w, 4) uint8 RGBA, straight alpha) "over" at each position.
+
+    Positions are top-left corners; a tile may reach past the frame's edges (it is clipped).
+    Built once by `prepare` and composited on every frame at the same place.
+    """
+
+    tile: np.ndarray = field(repr=False)
+    positions: tuple[tuple[int, int], ...]
+
+
+class ArrayAction(Action):
+    """An action written once on numpy, run the same way by both backends.
+
+    Subclass it as a frozen dataclass and implement `apply_array`; the array is (h, w, 3) or
+    (h, w, 4) uint8 with straight alpha last, and the result must be uint8 with 3 or 4 bands.
+    Override `size_after` when the size changes. Anything the action needs (keys, tiles) is
+    settled in `prepare` and stored on the action, so the plan stays picklable and free of I/O.
+    """
+
+    @abstractmethod
+    def apply_array(self, array: np.ndarray) -> np.ndarray: ...
+
+
+# ---- actions that only exist between planning and prepare ----
+
+
+@dataclass(frozen=True)
+class FaceCrop(Action):
+    """scrop: cover `width` x `height`, then crop around the largest face; no face, no change.
+
+    The planner cannot know the face; `prepare` finds it and writes down the concrete crop.
+    Until then the planned size is the target box (the size when a face is found).
+    """
+
+    width: int
+    height: int
+
+    def size_after(self, size: Size) -> Size:
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Overlay(Action):
+    """A watermark stage; `prepare` builds its tile and positions (a `Composite`)."""
+
+    node: ast.ImageWatermark | ast.TextWatermark
+
+
+# Actions `prepare` must turn into concrete ones before execution.
+UNRESOLVED_ACTIONS = (FaceCrop, Overlay)
