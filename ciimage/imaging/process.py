@@ -27,7 +27,18 @@ def process(
     limits: Limits | None = None,
     styles: Mapping[str, str] | None = None,
     resolver: Callable[[str], bytes] | None = None,
+    watermark_key: str | None = None,
 ) -> Result:
-    """Apply `rule` to the image `data` as CI would; every bad input raises a `CIError`."""
-    plan = prepare(data, rule, backend=backend, limits=limits, styles=styles, resolver=resolver)
+    """Apply `rule` to the image `data` as CI would; every bad input raises a `CIError`.
+
+    `watermark_key` keys `watermark/3` (default: ciimage.watermark.blind.DEFAULT_KEY)."""
+    plan = prepare(
+        data,
+        rule,
+        backend=backend,
+        limits=limits,
+        styles=styles,
+        resolver=resolver,
+        watermark_key=watermark_key,
+    )
     return execute(plan, data)
