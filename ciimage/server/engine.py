@@ -27,6 +27,8 @@ class ProcessedImage:
     height: int | None
     quality: int | None
     frames: int | None
+    watermark_status: int | None = None  # watermark/4: CI's WatermarkStatus (every type)
+    watermark_text: str | None = None  # watermark/4 type 3: the text found
 
 
 class Engine(Protocol):
@@ -65,7 +67,10 @@ class CIImageEngine:
 
     def process(self, data: bytes, pipeline: Pipeline, *, resolver: Resolver) -> ProcessedImage:
         from ciimage.imaging.process import process
+        from ciimage.rules.ast import BlindWatermarkExtract
 
+        if len(pipeline.stages) == 1 and isinstance(pipeline.stages[0], BlindWatermarkExtract):
+            return _extraction(data, pipeline.stages[0], resolver)
         result = process(data, pipeline, resolver=resolver)
         return ProcessedImage(
             data=result.data,
@@ -86,6 +91,40 @@ class CIImageEngine:
         from ciimage.watermark.resolver import BucketRootResolver
 
         return BucketRootResolver(root, bucket=bucket)
+
+
+def _extraction(data: bytes, node: Any, resolver: Resolver) -> ProcessedImage:
+    """watermark/4 in Pic-Operations: the recovered mark (PNG) for types 1 and 2; type 3 writes
+    the input back unchanged. WatermarkStatus (and the text) go into the result Object."""
+    from ciimage.info import image_info_record
+    from ciimage.watermark.blind.api import decode_still, extract, extract_blind
+    from ciimage.watermark.overlay import _fetch
+
+    pixels = decode_still(data)
+    if node.type == 3:
+        found = extract(pixels, type=3)
+        info = image_info_record(data)
+        return ProcessedImage(
+            data,
+            str(info["Format"]),
+            pixels.shape[1],
+            pixels.shape[0],
+            None,
+            1,
+            found.status,
+            found.text,
+        )
+    reference = _fetch(resolver, node.image) if node.image is not None else None
+    found = extract_blind(pixels, node, reference)
+    image = found.image or b""
+    width, height = _png_size(image)
+    return ProcessedImage(image, "png", width, height, None, 1, found.status, None)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    if len(png) < 24:
+        return 0, 0
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def ciimage_engine() -> Engine:
