@@ -180,7 +180,7 @@ class Dispatcher:
 
 def create_app(config: ServerConfig, engine: Engine | None = None) -> Starlette:
     """The server's ASGI app; `engine` defaults to ciimage's own rules and executor."""
-    state = ServerState.build(config, engine or ciimage_engine())
+    state = ServerState.build(config, engine or ciimage_engine(config.watermark_key))
     dispatcher = Dispatcher(state)
     app = Starlette(
         routes=[Route("/{path:path}", dispatcher.handle, methods=METHODS)],

@@ -48,7 +48,12 @@ class Engine(Protocol):
 
 
 class CIImageEngine:
-    """The engine backed by ciimage's own parser, executor, info and watermark packages."""
+    """The engine backed by ciimage's own parser, executor, info and watermark packages.
+
+    `watermark_key` keys blind watermarks (None: ciimage.watermark.blind.DEFAULT_KEY)."""
+
+    def __init__(self, watermark_key: str | None = None) -> None:
+        self.watermark_key = watermark_key
 
     def rule_from_query(self, query: str) -> str | None:
         from ciimage.rules.inputs import rule_from_query
@@ -70,8 +75,8 @@ class CIImageEngine:
         from ciimage.rules.ast import BlindWatermarkExtract
 
         if len(pipeline.stages) == 1 and isinstance(pipeline.stages[0], BlindWatermarkExtract):
-            return _extraction(data, pipeline.stages[0], resolver)
-        result = process(data, pipeline, resolver=resolver)
+            return _extraction(data, pipeline.stages[0], resolver, self.watermark_key)
+        result = process(data, pipeline, resolver=resolver, watermark_key=self.watermark_key)
         return ProcessedImage(
             data=result.data,
             format=str(result.format),
@@ -93,16 +98,18 @@ class CIImageEngine:
         return BucketRootResolver(root, bucket=bucket)
 
 
-def _extraction(data: bytes, node: Any, resolver: Resolver) -> ProcessedImage:
+def _extraction(data: bytes, node: Any, resolver: Resolver, key: str | None) -> ProcessedImage:
     """watermark/4 in Pic-Operations: the recovered mark (PNG) for types 1 and 2; type 3 writes
     the input back unchanged. WatermarkStatus (and the text) go into the result Object."""
     from ciimage.info import image_info_record
+    from ciimage.watermark.blind import DEFAULT_KEY
     from ciimage.watermark.blind.api import decode_still, extract, extract_blind
     from ciimage.watermark.overlay import _fetch
 
+    key = key or DEFAULT_KEY
     pixels = decode_still(data)
     if node.type == 3:
-        found = extract(pixels, type=3)
+        found = extract(pixels, type=3, key=key)
         info = image_info_record(data)
         return ProcessedImage(
             data,
@@ -115,7 +122,7 @@ def _extraction(data: bytes, node: Any, resolver: Resolver) -> ProcessedImage:
             found.text,
         )
     reference = _fetch(resolver, node.image) if node.image is not None else None
-    found = extract_blind(pixels, node, reference)
+    found = extract_blind(pixels, node, reference, key)
     image = found.image or b""
     width, height = _png_size(image)
     return ProcessedImage(image, "png", width, height, None, 1, found.status, None)
@@ -127,5 +134,5 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def ciimage_engine() -> Engine:
-    return CIImageEngine()
+def ciimage_engine(watermark_key: str | None = None) -> Engine:
+    return CIImageEngine(watermark_key)

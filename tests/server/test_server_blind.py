@@ -78,3 +78,34 @@ def test_image_mark_status_and_recovered_mark(client: Any) -> None:
     assert int(found["WatermarkStatus"]) > 75 and found["Format"] == "png"
     recovered = Image.open(io.BytesIO((running.root / BUCKET / "mark.png").read_bytes()))
     assert recovered.size == (32, 32) and (found["Width"], found["Height"]) == ("32", "32")
+
+
+def test_a_server_key_reads_its_own_marks_only(
+    tmp_path_factory: pytest.TempPathFactory, server_starter: Any
+) -> None:
+    from ciimage.watermark.blind import embed
+
+    root = tmp_path_factory.mktemp("keyed-root")
+    (root / BUCKET).mkdir()
+    config = ServerConfig(
+        root=root, secret_id=SECRET_ID, secret_key=SECRET_KEY, watermark_key="team-a"
+    )
+    running = server_starter(config)
+    try:
+        sdk = CosS3Client(
+            CosConfig(
+                Region=REGION,
+                SecretId=SECRET_ID,
+                SecretKey=SECRET_KEY,
+                Scheme="http",
+                IP="127.0.0.1",
+                Port=running.port,
+            ),
+            retry=0,
+        )
+        ours = _encoded(embed(samples.photo("coffee"), "Ours1", type=3, key="team-a"), "JPEG")
+        theirs = _encoded(embed(samples.photo("coffee"), "Theirs", type=3), "JPEG")
+        assert _put(sdk, "a.jpg", ours, "watermark/4/type/3", "a-out.jpg")["Text"] == "Ours1"
+        assert "Text" not in _put(sdk, "b.jpg", theirs, "watermark/4/type/3", "b-out.jpg")
+    finally:
+        running.stop()
