@@ -101,37 +101,17 @@ class CIImageEngine:
 def _extraction(data: bytes, node: Any, resolver: Resolver, key: str | None) -> ProcessedImage:
     """watermark/4 in Pic-Operations: the recovered mark (PNG) for types 1 and 2; type 3 writes
     the input back unchanged. WatermarkStatus (and the text) go into the result Object."""
-    from ciimage.info import image_info_record
-    from ciimage.watermark.blind import DEFAULT_KEY
-    from ciimage.watermark.blind.api import decode_still, extract, extract_blind
-    from ciimage.watermark.overlay import _fetch
+    from ciimage.header import read_header
+    from ciimage.watermark.blind import DEFAULT_KEY, extract_node
 
-    key = key or DEFAULT_KEY
-    pixels = decode_still(data)
+    found = extract_node(data, node, resolver=resolver, key=key or DEFAULT_KEY)
     if node.type == 3:
-        found = extract(pixels, type=3, key=key)
-        info = image_info_record(data)
-        return ProcessedImage(
-            data,
-            str(info["Format"]),
-            pixels.shape[1],
-            pixels.shape[0],
-            None,
-            1,
-            found.status,
-            found.text,
-        )
-    reference = _fetch(resolver, node.image) if node.image is not None else None
-    found = extract_blind(pixels, node, reference, key)
+        header = read_header(data)
+        width, height = header.oriented_size
+        return ProcessedImage(data, header.format, width, height, None, 1, found.status, found.text)
     image = found.image or b""
-    width, height = _png_size(image)
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
     return ProcessedImage(image, "png", width, height, None, 1, found.status, None)
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    if len(png) < 24:
-        return 0, 0
-    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def ciimage_engine(watermark_key: str | None = None) -> Engine:

@@ -64,6 +64,8 @@ def test_text_round_trips_through_pic_operations(client: Any) -> None:
     marked = (running.root / BUCKET / "marked.jpg").read_bytes()
     found = _put(sdk, "suspect.jpg", marked, "watermark/4/type/3", "found.jpg")
     assert found["Text"] == "Shop42" and int(found["WatermarkStatus"]) > 75
+    assert found["Format"] == "jpg" and (found["Width"], found["Height"]) == ("600", "400")
+    assert (running.root / BUCKET / "found.jpg").read_bytes() == marked  # written back as is
     absent = _put(sdk, "plain.jpg", photo, "watermark/4/type/3", "nothing.jpg")
     assert "Text" not in absent and int(absent["WatermarkStatus"]) < 60
 

@@ -22,6 +22,7 @@ from ciimage.watermark.blind.api import (
     embed_blind,
     extract,
     extract_blind,
+    extract_node,
     extract_watermark,
 )
 from ciimage.watermark.blind.carrier import DEFAULT_KEY
@@ -37,5 +38,6 @@ __all__ = [
     "embed_blind",
     "extract",
     "extract_blind",
+    "extract_node",
     "extract_watermark",
 ]

@@ -213,7 +213,17 @@ def extract_watermark(
         raise RuleError(
             f"extract_watermark takes one watermark/4 stage, got {rule!r}", parameter="watermark"
         )
-    node = stages[0]
+    return extract_node(data, stages[0], resolver=resolver, key=key)
+
+
+def extract_node(
+    data: bytes,
+    node: BlindWatermarkExtract,
+    *,
+    resolver: Resolver | None = None,
+    key: str = DEFAULT_KEY,
+) -> WatermarkExtraction:
+    """`extract_watermark` for a parsed `watermark/4` node."""
     pixels = decode_still(data)
     reference = None
     if node.type in (1, 2):

@@ -67,9 +67,24 @@ def test_bad_text_is_refused_before_decoding(jpeg: bytes):
         prepare(jpeg, f"watermark/3/type/3/text/{_b64('x' * 13)}")
 
 
-def test_watermark_4_in_process_points_at_extract_watermark(jpeg: bytes):
+def test_watermark_4_type_3_in_process_points_at_extract_watermark(jpeg: bytes):
     with pytest.raises(CIError, match="extract_watermark"):
         ciimage.process(jpeg, "watermark/4/type/3")
+
+
+def test_watermark_4_in_process_returns_the_recovered_mark_as_png(jpeg: bytes, tmp_path: Path):
+    (tmp_path / "shop-1250000000").mkdir()
+    buffer = io.BytesIO()
+    Image.fromarray(samples.logo(32)).save(buffer, "PNG")
+    (tmp_path / "shop-1250000000" / "logo.png").write_bytes(buffer.getvalue())
+    resolver = BucketRootResolver(tmp_path)
+    marked = ciimage.process(jpeg, f"watermark/3/type/2/image/{_b64(URL)}", resolver=resolver)
+    result = ciimage.process(
+        marked.data, f"watermark/4/type/2/image/{_b64(URL)}", resolver=resolver
+    )
+    assert (result.format, result.width, result.height) == ("png", 32, 32)
+    recovered = np.asarray(Image.open(io.BytesIO(result.data)).convert("L")) > 127
+    assert (recovered == (samples.logo(32) > 127)).mean() > 0.9
 
 
 def test_marked_output_keeps_alpha(tmp_path: Path):
