@@ -50,7 +50,10 @@ def ncc_peak(image: np.ndarray, template: np.ndarray) -> tuple[float, float, flo
     count = th * tw
     local = window(sums)[:rows, :cols]
     variance = window(squares)[:rows, :cols] - local * local / count
-    score = corr[:rows, :cols] / (np.sqrt(np.maximum(variance, 1e-6)) * t_norm)
+    # A window much flatter than the template cannot be where it came from; without a floor, a
+    # flat window's tiny variance turns rounding noise into a huge score.
+    floor = max(0.05 * t_norm * t_norm, 1e-6)
+    score = corr[:rows, :cols] / (np.sqrt(np.maximum(variance, floor)) * t_norm)
     best = int(np.argmax(score))
     row, col = divmod(best, cols)
     return (

@@ -75,7 +75,7 @@ def test_image_mark_nc_after_jpeg_q50_and_blind_crop(attack: str, mark: np.ndarr
 
 
 def test_semi_blind_nc_after_crop_rescale_and_jpeg(mark: np.ndarray):
-    for name, pixels in IMAGES[:3] + IMAGES[-1:]:
+    for name, pixels in IMAGES if LONG else IMAGES[:1] + IMAGES[-2:]:
         suspect = crop_scale_jpeg(embed(pixels, mark, type=1))
         found = extract(suspect, type=1, reference=pixels)
         assert found.status > 75, (name, found.status)
