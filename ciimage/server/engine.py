@@ -52,6 +52,8 @@ class CIImageEngine:
 
     `watermark_key` keys blind watermarks (None: ciimage.watermark.blind.DEFAULT_KEY)."""
 
+    watermark_key: str | None = None  # also for subclasses that do not call __init__
+
     def __init__(self, watermark_key: str | None = None) -> None:
         self.watermark_key = watermark_key
 
