@@ -5,6 +5,11 @@ a batch of BATCH requests spread over 2 concurrent clients; requests/s is BATCH 
 p50/p95 are per-request latencies over every round (printed, and kept in `extra_info`). Side by
 side in the same group: the same thumbnails by `ciimage.process` in 2 threads (the floor without
 HTTP), and plain GETs of the same objects (the HTTP floor without processing).
+
+COS basics (issue 10): a 1,000-key List Objects page from the middle of a 100,000-object bucket
+against the same page of a 10,000-object bucket (the ratio must stay within 1.5: listing walks in
+key order and stops, it does not read the bucket), and the SDK's multipart `upload_file` of 100 MB
+against a plain `put_object` of 30 MB, in MB/s.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -132,3 +138,127 @@ def test_server_plain_get(benchmark: Any, server_url: str) -> None:
 
 def test_photo_size() -> None:
     assert Image.open(io.BytesIO(_photo_like(0))).size == (WIDTH, HEIGHT)
+
+
+# ---- COS basics: listing cost must not grow with the bucket; multipart vs plain upload ----
+
+LISTING_SIZES = (10_000, 100_000)
+LISTING_ROUNDS = 15
+PAGE = 1000
+
+
+def _listing_bucket(size: int) -> str:
+    return f"list{size}-1250000000"
+
+
+@pytest.fixture(scope="module")
+def listing_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Buckets of 10,000 and 100,000 small objects in one flat folder each (the hard case for a
+    folder walk: one directory of 100,000 names), placed by hand as users do."""
+    root = tmp_path_factory.mktemp("listing-root")
+    for size in LISTING_SIZES:
+        folder = root / _listing_bucket(size)
+        folder.mkdir()
+        for index in range(size):
+            (folder / f"img{index:07d}.jpg").write_bytes(b"%d" % index)
+    time.sleep(1.2)  # past the directory cache's racy window, as any bucket not just written
+    with serve_in_subprocess(
+        root, "--log-level", "warning", log=root.parent / "listing-server.log"
+    ) as served:
+        yield served.url
+
+
+def _list_page(client: httpx.Client, url: str, size: int) -> None:
+    marker = f"img{size // 2:07d}.jpg"  # a page from the middle: the walk must seek, not scan
+    response = client.get(
+        f"{url}/",
+        params={"prefix": "img", "marker": marker, "max-keys": str(PAGE)},
+        headers={"Host": f"{_listing_bucket(size)}.cos.ap-guangzhou.myqcloud.com"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.text.count("<Key>") == PAGE
+
+
+def _interleaved_medians(actions: list[Callable[[], None]], rounds: int) -> list[float]:
+    """Median time of each action, run in alternation so that load drift hits all alike."""
+    for action in actions:
+        action()  # warm: the first listing reads and sorts the folder once, then it is cached
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(rounds):
+        for index, action in enumerate(actions):
+            started = time.perf_counter()
+            action()
+            times[index].append(time.perf_counter() - started)
+    return [statistics.median(series) for series in times]
+
+
+@pytest.mark.benchmark(group="list-objects-1000-keys")
+def test_listing_does_not_grow_with_bucket_size(benchmark: Any, listing_url: str) -> None:
+    with httpx.Client(timeout=60) as client:
+        small, large = _interleaved_medians(
+            [lambda s=size: _list_page(client, listing_url, s) for size in LISTING_SIZES],
+            LISTING_ROUNDS,
+        )
+        benchmark.pedantic(
+            _list_page, args=(client, listing_url, LISTING_SIZES[1]), rounds=5, iterations=1
+        )
+    ratio = large / small
+    benchmark.extra_info.update(
+        {"ms_10k": round(small * 1000, 1), "ms_100k": round(large * 1000, 1), "ratio": ratio}
+    )
+    print(
+        f"\nlist 1,000 keys: {small * 1000:.1f} ms of 10,000 objects, {large * 1000:.1f} ms of "
+        f"100,000 objects (x{ratio:.2f}; target <= 1.5)"
+    )
+    assert ratio <= 1.5
+
+
+UPLOAD_BUCKET = "upload-1250000000"
+
+
+@pytest.fixture(scope="module")
+def upload_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from qcloud_cos import CosConfig, CosS3Client
+
+    root = tmp_path_factory.mktemp("upload-root")
+    (root / UPLOAD_BUCKET).mkdir()
+    with serve_in_subprocess(
+        root, "--log-level", "warning", log=root.parent / "upload-server.log"
+    ) as served:
+        port = int(served.url.rsplit(":", 1)[1])
+        config = CosConfig(
+            Region="ap-guangzhou", SecretId="x", SecretKey="y", Scheme="http",
+            IP="127.0.0.1", Port=port, Timeout=120,
+        )  # fmt: skip
+        yield CosS3Client(config, retry=0)
+
+
+def _throughput(benchmark: Any, label: str, megabytes: int, upload: Callable[[], None]) -> None:
+    benchmark.pedantic(upload, rounds=3, iterations=1, warmup_rounds=1)
+    rate = megabytes / benchmark.stats.stats.median
+    benchmark.extra_info["MB_per_s"] = round(rate, 1)
+    print(f"\n{label}: {rate:.1f} MB/s ({megabytes} MB, median of 3)")
+
+
+@pytest.mark.benchmark(group="upload-throughput")
+def test_multipart_upload_100mb(benchmark: Any, upload_client: Any, tmp_path: Path) -> None:
+    local = tmp_path / "100mb.bin"
+    local.write_bytes(np.random.default_rng(1).bytes(100 * 1024 * 1024))
+
+    def upload() -> None:
+        upload_client.upload_file(
+            Bucket=UPLOAD_BUCKET, Key="big/100mb.bin", LocalFilePath=str(local),
+            PartSize=10, MAXThread=5,
+        )  # fmt: skip
+
+    _throughput(benchmark, "SDK upload_file 100 MB in 10 MB parts, 5 threads", 100, upload)
+
+
+@pytest.mark.benchmark(group="upload-throughput")
+def test_plain_put_30mb(benchmark: Any, upload_client: Any) -> None:
+    body = np.random.default_rng(2).bytes(30 * 1024 * 1024)
+
+    def upload() -> None:
+        upload_client.put_object(Bucket=UPLOAD_BUCKET, Key="big/30mb.bin", Body=body)
+
+    _throughput(benchmark, "SDK put_object 30 MB", 30, upload)

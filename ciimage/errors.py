@@ -7,6 +7,21 @@ can report it without a lookup table of their own.
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters written as `\\xNN`, so a terminal shows rather than obeys
+    them (a BEL, an escape sequence or a newline in a rule)."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def printable(text: str) -> str:
+    """`text` quoted for a message, its control characters escaped."""
+    return f"'{escape_controls(text)}'"
+
 
 class CIError(Exception):
     """Base of every error ciimage raises on bad input."""
@@ -14,6 +29,7 @@ class CIError(Exception):
     code: int = -60998
     cos_code: str = "InvalidArgument"
     http_status: int = 400
+    detail: str | None = None
 
     def __init__(
         self,
@@ -22,9 +38,12 @@ class CIError(Exception):
         code: int | None = None,
         cos_code: str | None = None,
         http_status: int | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # What the library underneath said, for `--verbose` and logs; never the message itself.
+        self.detail = detail
         if code is not None:
             self.code = code
         if cos_code is not None:

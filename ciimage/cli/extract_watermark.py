@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from ciimage.cli.options import add_bucket_root
 from ciimage.watermark.blind import DEFAULT_KEY
 
 
@@ -28,11 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=DEFAULT_KEY,
         help="the key the mark was added with (default: ciimage's documented key)",
     )
-    parser.add_argument(
-        "--bucket-root",
-        metavar="DIR",
-        help="folder standing for the bucket: the rule's image URL resolves to a file under it",
-    )
+    add_bucket_root(parser)
     parser.add_argument(
         "-o", "--output", metavar="PNG", help="write the recovered mark (types 1, 2) here"
     )
@@ -40,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from ciimage.cli.process import write_atomically
+    from ciimage.files import write_atomically
     from ciimage.watermark.blind import extract_watermark
 
     data = sys.stdin.buffer.read() if args.input == "-" else Path(args.input).read_bytes()

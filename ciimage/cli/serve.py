@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,8 @@ def register(subparsers: Any) -> None:
         help="run a local COS + CI server over a folder of buckets",
         description=(
             "Serve DIR/<bucket>/<key> as COS objects with CI image processing. Point a COS SDK "
-            "at it with CosConfig(..., Scheme='http', IP='127.0.0.1', Port=PORT)."
+            "at it with CosConfig(..., Scheme='http', IP='127.0.0.1', Port=PORT). One line per "
+            "request goes to standard error (--quiet: none)."
         ),
     )
     parser.add_argument(
@@ -35,7 +38,10 @@ def register(subparsers: Any) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     parser.add_argument(
-        "--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)"
+        "--port",
+        type=port_number,
+        default=8080,
+        help="port 1-65535 (default 8080; 0 picks a free one)",
     )
     parser.add_argument(
         "--secret-id", default=os.environ.get(SECRET_ID_VARIABLE), help=f"or ${SECRET_ID_VARIABLE}"
@@ -48,6 +54,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--default-bucket",
         help="bucket for requests whose Host is an IP or localhost (default: the only bucket)",
+    )
+    parser.add_argument(
+        "--bucket",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="create bucket NAME (a folder under --root) at start if missing; repeatable",
     )
     parser.add_argument(
         "--style-separators",
@@ -72,9 +85,30 @@ def register(subparsers: Any) -> None:
         help="key of blind watermarks (watermark/3, /4); default: ciimage's documented key",
     )
     parser.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="uvicorn's own messages (default info)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="access log lines as text (default) or one JSON object per line",
     )
     parser.set_defaults(func=run)
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1-65535, or 0 for any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: ports are 1-65535 (0: any free)")
+    return port
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -96,19 +130,32 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ciimage.errors import CIError
     from ciimage.server import create_app
     from ciimage.server.listen import bind_listener
     from ciimage.server.storage import BucketStore
 
     config = config_from_args(args)
-    if not config.root.is_dir():
-        print(f"ciimage serve: root folder {config.root} does not exist", file=sys.stderr)
+    problem = root_problem(config.root)
+    if problem:
+        print(f"ciimage serve: {problem}", file=sys.stderr)
         return 1
     store = BucketStore(config.root)
-    if config.default_bucket:
-        store.create_bucket(config.default_bucket)
+    try:
+        for name in [*args.bucket, *filter(None, [config.default_bucket])]:
+            store.create_bucket(name, exist_ok=True)
+    except CIError as exc:
+        print(f"ciimage serve: {exc}", file=sys.stderr)
+        return 1
     # Binding here, not in uvicorn, lets `--port 0` report the port it got before serving.
-    listener = bind_listener(args.host, args.port)
+    try:
+        listener = bind_listener(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"ciimage serve: cannot listen on {args.host}:{args.port}: {bind_problem(exc)}",
+            file=sys.stderr,
+        )
+        return 1
     host, port = listener.getsockname()[:2]
     buckets = ", ".join(store.buckets()) or "none yet"
     print(
@@ -127,10 +174,43 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     sys.stderr.flush()
+    app = create_app(config)
+    served = app if args.quiet else with_access_log(app, args.log_format == "json")
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config), log_level=args.log_level, access_log=False, server_header=False
-        )
+        uvicorn.Config(served, log_level=args.log_level, access_log=False, server_header=False)
     )
     server.run(sockets=[listener])
     return 0
+
+
+def root_problem(root: Path) -> str | None:
+    """Why `root` cannot be the server's folder of buckets, or None."""
+    if root.is_dir():
+        return None
+    if root.exists():
+        return f"--root {root} is a file; give the folder that holds the bucket folders"
+    return f"--root folder {root} does not exist (create it, or give the folder of buckets)"
+
+
+def bind_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the address is already in use (another server? pick --port, or 0 for any)"
+    if exc.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges; pick --port 8080)"
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return "no such local address (--host is an address of this machine, e.g. 127.0.0.1)"
+    return exc.strerror or str(exc)
+
+
+def with_access_log(app: Any, json_lines: bool) -> Any:
+    """`app` wrapped so that every request writes one line to standard error."""
+    from ciimage.server.access_log import AccessLog
+    from ciimage.server.hosts import parse_host
+
+    state = app.state.ciimage
+    return AccessLog(
+        app,
+        sys.stderr,
+        json_lines=json_lines,
+        bucket_of=lambda host: state.bucket_for(parse_host(host)),
+    )

@@ -6,9 +6,7 @@ import argparse
 import json
 import sys
 
-from ciimage.errors import RuleError
-from ciimage.rules import validate
-from ciimage.rules.jsonify import pipeline_to_json
+from ciimage.errors import RuleError, escape_controls
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,12 +23,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def caret_report(rule: str, error: RuleError) -> str:
     """`error -60998 at column N: message`, the rule, and a caret under column N."""
     column = error.position + 1
-    line = rule.replace("\n", " ")
-    caret = " " * error.position + "^"
+    line = escape_controls(rule)
+    caret = " " * len(escape_controls(rule[: error.position])) + "^"
     return f"error {error.code} at column {column}: {error.message}\n  {line}\n  {caret}"
 
 
 def run(args: argparse.Namespace) -> int:
+    from ciimage.rules import validate
+    from ciimage.rules.jsonify import pipeline_to_json
+
     status = 0
     for rule in args.rules:
         try:

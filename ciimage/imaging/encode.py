@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from ciimage.errors import CIError, ImageError, UnsupportedFormatError
+from ciimage.decode_errors import decode_error
+from ciimage.errors import CIError, UnsupportedFormatError
 from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
 from ciimage.imaging.metadata import (
     NO_METADATA,
@@ -96,7 +97,7 @@ def _limit_size(encode_at: Callable[[int], bytes], quality: int, limit: int) -> 
 
 
 @contextmanager
-def _codec_errors(fmt: str) -> Iterator[None]:
+def _codec_errors(source_format: str) -> Iterator[None]:
     """Report a library failure as a CIError, never a traceback. libvips evaluates lazily, so a
     damaged input may first fail here, while its pixels are being written."""
     try:
@@ -104,11 +105,7 @@ def _codec_errors(fmt: str) -> Iterator[None]:
     except CIError:
         raise
     except Exception as error:  # pyvips.Error, OSError, ValueError from the codecs
-        # pyvips puts "unable to call X" first and the codec's own words in `detail`.
-        text = getattr(error, "detail", None) or str(error)
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        reason = lines[0] if lines else type(error).__name__
-        raise ImageError(f"image cannot be decoded or written as {fmt}: {reason}") from error
+        raise decode_error(source_format, error) from error
 
 
 def _finish(
@@ -258,7 +255,7 @@ def encode_vips(
     """
     fmt = settings.format
     kept = kept_metadata(settings, metadata, orientation_applied)
-    with _codec_errors(fmt):
+    with _codec_errors(source_format):
         if animation is None:
             image = _first_frame(image)
         if fmt in ("bmp", "heif"):
@@ -295,7 +292,7 @@ def encode_vips(
             return _vips_save_avif(prepared, options)
         raise UnsupportedFormatError(f"cannot write format {fmt!r}")
 
-    with _codec_errors(fmt):
+    with _codec_errors(source_format):
         return _finish(settings, encode_at, kept=kept, source=source, source_format=source_format)
 
 
@@ -397,7 +394,7 @@ def encode_pillow(
     """
     fmt = settings.format
     kept = kept_metadata(settings, metadata, orientation_applied)
-    with _codec_errors(fmt):
+    with _codec_errors(source_format):
         pixels = _pillow_pixels_for(image, fmt)
         later = [_pillow_pixels_for(frame, fmt) for frame in later_frames] if animation else []
     metadata_options = _pillow_metadata_options(fmt, kept)
@@ -433,5 +430,5 @@ def encode_pillow(
             raise UnsupportedFormatError(f"cannot write format {fmt!r}")
         return buffer.getvalue()
 
-    with _codec_errors(fmt):
+    with _codec_errors(source_format):
         return _finish(settings, encode_at, kept=kept, source=source, source_format=source_format)

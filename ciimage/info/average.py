@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ciimage.errors import ImageError, UnsupportedFormatError
+from ciimage.decode_errors import decode_error
+from ciimage.errors import UnsupportedFormatError
 from ciimage.header import ImageHeader, read_checked_header
 from ciimage.imaging.formats import PILLOW, decode_key, decoder, open_with_pillow
 
@@ -33,12 +34,12 @@ def mean_rgb(data: bytes, header: ImageHeader | None = None) -> tuple[int, int, 
     library = decoder(decode_key(header))
     if library is None:
         raise UnsupportedFormatError(f"imageAve cannot decode {header.format} input")
-    means = _pillow_means(data) if library == PILLOW else _vips_means(data)
+    means = _pillow_means(data) if library == PILLOW else _vips_means(data, header.format)
     red, green, blue = (min(_WHITE, int(value + 0.5)) for value in means)
     return red, green, blue
 
 
-def _vips_means(data: bytes) -> tuple[float, float, float]:
+def _vips_means(data: bytes, fmt: str) -> tuple[float, float, float]:
     import pyvips
 
     try:
@@ -61,7 +62,7 @@ def _vips_means(data: bytes) -> tuple[float, float, float]:
         # stats() row 0 is all bands together; row b+1 is band b, column 4 its mean.
         return stats(4, 1)[0], stats(4, 2)[0], stats(4, 3)[0]
     except pyvips.Error as exc:
-        raise ImageError(f"image data cannot be decoded: {_first_line(exc)}") from exc
+        raise decode_error(fmt, exc) from exc
 
 
 def _pillow_means(data: bytes) -> tuple[float, float, float]:
@@ -72,13 +73,9 @@ def _pillow_means(data: bytes) -> tuple[float, float, float]:
             image.seek(0)
             rgba = image.convert("RGBA")
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise ImageError(f"image data cannot be decoded: {exc}") from exc
+        raise decode_error("bmp", exc) from exc
     pixels = np.asarray(rgba, dtype=np.float64)
     alpha = pixels[..., 3:4] / 255.0
     flat = pixels[..., :3] * alpha + _WHITE * (1.0 - alpha)
     red, green, blue = flat.reshape(-1, 3).mean(axis=0)
     return float(red), float(green), float(blue)
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

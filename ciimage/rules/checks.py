@@ -25,7 +25,7 @@ def check_scale_pair(node: Any) -> None:
         )
     if node.scatype == 3 and node.spcent is not None and node.spcent > 250:
         raise RuleError(
-            f"spcent must be 1-250 with scatype 3 (area), got {node.spcent}",
+            f"spcent must be between 1 and 250 with scatype 3 (area), got {node.spcent}",
             position=_position(node, "spcent"),
             parameter="spcent",
         )

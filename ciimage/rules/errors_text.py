@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ciimage.errors import RuleError
+from ciimage.errors import RuleError, printable
 from ciimage.rules.specs import CONTEXT_RULES, MOGR, VIEW, Param, context_params
 from ciimage.rules.values import SYNTAXES, suggest
 
@@ -50,7 +50,7 @@ def describe_syntax_error(text: str, pos: int) -> RuleError:
     ):
         word = segments[0][1] if segments else text[pos:stage_end]
         return RuleError(
-            f"unknown operation '{word}'{suggest(word, STAGE_STARTS)}; {_STAGE_HELP}",
+            f"unknown operation {printable(word)}{suggest(word, STAGE_STARTS)}; {_STAGE_HELP}",
             position=stage_start,
             parameter=None,
         )
@@ -80,13 +80,13 @@ def _inside_stage(text: str, pos: int, segments: list[tuple[int, str]]) -> RuleE
             start, kind = segments[1] if len(segments) > 1 else (segments[0][0], "")
             return RuleError(
                 f"watermark type must be 1 (image), 2 (text), 3 (blind) or 4 (blind extract), "
-                f"got '{kind}'",
+                f"got {printable(kind)}",
                 position=start,
                 parameter="watermark",
             )
         start, word = segments[min(1, len(segments) - 1)]
         return RuleError(
-            f"{head} takes no parameters, got '{word}'", position=start, parameter=head
+            f"{head} takes no parameters, got {printable(word)}", position=start, parameter=head
         )
     params = {p.key: p for p in context_params(context)}
     i = first
@@ -111,20 +111,38 @@ def _inside_stage(text: str, pos: int, segments: list[tuple[int, str]]) -> RuleE
 def _unknown_key(context: str, start: int, word: str, params: dict[str, Param]) -> RuleError:
     allowed = ", ".join(params)
     return RuleError(
-        f"unknown {context} parameter '{word}'{suggest(word, list(params))}; allowed: {allowed}",
+        f"unknown {context} parameter {printable(word)}{suggest(word, list(params))}; "
+        f"allowed: {allowed}",
         position=start,
         parameter=word,
     )
 
 
+def value_help(param: Param) -> str:
+    """What a value of `param` may be: its syntax, its documented range, what each value means
+    (`a whole number between 1 and 3: 1 semi-blind, 2 blind, 3 text`)."""
+    text = SYNTAXES[param.syntax].help
+    ranged = [a for a in param.attrs[:1] if a.lo is not None or a.hi is not None]
+    if ranged and param.syntax in _NUMBER_SYNTAXES:
+        text = f"{text} {ranged[0].describe_range()}"
+    if param.doc and param.doc[:1].isdigit():
+        text = f"{text}: {param.doc}"
+    return text
+
+
+_NUMBER_SYNTAXES = ("int_value", "signed_value")
+
+
 def _bad_value(param: Param, start: int, value: str) -> RuleError:
-    help_text = SYNTAXES[param.syntax].help
+    help_text = value_help(param)
     if not value:
         return RuleError(
             f"{param.key} needs a value: {help_text}", position=start, parameter=param.key
         )
     return RuleError(
-        f"{param.key} takes {help_text}, got '{value}'", position=start, parameter=param.key
+        f"{param.key} takes {help_text}, got {printable(value)}",
+        position=start,
+        parameter=param.key,
     )
 
 

@@ -8,6 +8,7 @@ a misspelt name, the nearest valid one.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from ciimage.errors import RuleError
 from ciimage.resources import resource_dir
 from ciimage.rules import ast
-from ciimage.rules.errors_text import describe_syntax_error
+from ciimage.rules.errors_text import describe_syntax_error, value_help
 from ciimage.rules.specs import (
     CONTEXT_RULES,
     KEYED_SPECS,
@@ -325,7 +326,7 @@ def build_keyed_stage(spec: Any, params: list[ParamValue], position: int) -> Any
     if missing:
         first = next(p for p in spec.params if p.attrs and p.attrs[0].name == missing[0])
         raise RuleError(
-            f"{spec.name} needs {first.key} ({SYNTAXES[first.syntax].help})",
+            f"{spec.name} needs {first.key} ({value_help(first)})",
             position=position,
             parameter=first.key,
         )
@@ -334,6 +335,8 @@ def build_keyed_stage(spec: Any, params: list[ParamValue], position: int) -> Any
 
 @cache
 def _lark() -> Lark:
+    # Building the LALR tables is most of a short command's start-up; Lark keeps them in a cache
+    # file it checks against the grammar's hash (a stale or damaged file is rebuilt).
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -341,7 +344,17 @@ def _lark() -> Lark:
         transformer=RuleTransformer(),
         keep_all_tokens=True,
         maybe_placeholders=False,
+        cache=_cache_file() or False,
     )
+
+
+def _cache_file() -> str | None:
+    import lark
+
+    from ciimage.files import user_cache_file
+
+    version = f"lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+    return user_cache_file(f"rules-{version}.lark-cache")
 
 
 def parse_rule_text(text: str) -> ast.Pipeline:

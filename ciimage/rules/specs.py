@@ -64,7 +64,7 @@ class Attr:
             return f"greater than {_num(self.lo)} and at most {_num(self.hi)}"
         if self.hi is None:
             return f"at least {_num(self.lo)}"
-        return f"{_num(self.lo)}-{_num(self.hi)}"
+        return f"between {_num(self.lo)} and {_num(self.hi)}"
 
     def allows(self, value: float) -> bool:
         if self.lo is not None and (value <= self.lo if self.lo_exclusive else value < self.lo):

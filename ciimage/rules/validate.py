@@ -103,7 +103,7 @@ def _check_geometry(node: Any, geometry: ast.ThumbnailGeometry, param: Param) ->
 def _validate_view(stage: ast.ViewStage) -> None:
     if stage.mode is not None and not 1 <= stage.mode <= 5:
         raise RuleError(
-            f"imageView2 mode must be 1-5, got {stage.mode}",
+            f"imageView2 mode must be between 1 and 5, got {stage.mode}",
             position=stage.positions.get("mode", 0),
             parameter="mode",
         )

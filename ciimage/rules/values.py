@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ciimage.errors import RuleError
+from ciimage.errors import RuleError, printable
 from ciimage.rules import ast
 from ciimage.rules.specs import FONTS, FORMATS
 
@@ -47,7 +47,8 @@ def _enum(choices: tuple[str, ...], make: Callable[[str], Any]) -> Convert:
         word = raw.lower()
         if word not in choices:
             raise RuleError(
-                f"{key} must be one of {', '.join(choices)}, got '{raw}'{suggest(raw, choices)}",
+                f"{key} must be one of {', '.join(choices)}, got {printable(raw)}"
+                f"{suggest(raw, choices)}",
                 position=pos,
                 parameter=key,
             )
@@ -86,11 +87,17 @@ def _text(raw: str, pos: int, key: str) -> tuple[Any, ...]:
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
+def _decoded_text(raw: str, pos: int, key: str) -> str:
+    """A base64 payload as text: UTF-8 (what CI's examples encode), each undecodable byte shown
+    as \\xNN rather than as a mis-decoded character."""
+    return b64decode(raw, pos, key).decode("utf-8", errors="backslashreplace")
+
+
 def _color(raw: str, pos: int, key: str) -> tuple[Any, ...]:
-    decoded = b64decode(raw, pos, key).decode("latin-1")
+    decoded = _decoded_text(raw, pos, key)
     if not _COLOR.fullmatch(decoded):
         raise RuleError(
-            f"{key} must be base64 of a colour #RRGGBB, got '{decoded}'",
+            f"{key} must be base64 of a colour #RRGGBB, got {printable(decoded)}",
             position=pos,
             parameter=key,
         )
@@ -98,15 +105,29 @@ def _color(raw: str, pos: int, key: str) -> tuple[Any, ...]:
 
 
 _FONT_BY_LOWER = {f.lower(): f for f in FONTS}
+# The Chinese names people write for CI's font files: a hint only, CI itself takes file names.
+_FONT_BY_CHINESE_NAME = {
+    "宋体": "SimSun.ttc",
+    "黑体": "SimHei.ttf",
+    "楷体": "SimKai.ttf",
+    "仿宋": "SimFang.ttf",
+    "幼圆": "YouYuan.ttf",
+    "华文黑体": "STHeiti-Light.ttc",
+}
+
+
+def _font_hint(name: str) -> str:
+    known = _FONT_BY_CHINESE_NAME.get(name.strip())
+    return f" (the file for {name} is {known!r})" if known else suggest(name, FONTS)
 
 
 def _font(raw: str, pos: int, key: str) -> tuple[Any, ...]:
-    name = b64decode(raw, pos, key).decode("latin-1")
+    name = _decoded_text(raw, pos, key)
     font = _FONT_BY_LOWER.get(name.lower())
     if font is None:
         raise RuleError(
-            f"font must be base64 of a supported font ({', '.join(FONTS)}), got '{name}'"
-            f"{suggest(name, FONTS)}",
+            f"font must be base64 of a supported font ({', '.join(FONTS)}), got {printable(name)}"
+            f"{_font_hint(name)}",
             position=pos,
             parameter=key,
         )
@@ -126,7 +147,7 @@ def _url(raw: str, pos: int, key: str) -> tuple[Any, ...]:
     if not _URL.fullmatch(url):
         raise RuleError(
             f"{key} must be base64 of an http:// URL of a COS object "
-            f"(http://<bucket>-<appid>.cos.<region>.myqcloud.com/<key>), got '{url}'",
+            f"(http://<bucket>-<appid>.cos.<region>.myqcloud.com/<key>), got {printable(url)}",
             position=pos,
             parameter=key,
         )

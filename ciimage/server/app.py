@@ -13,7 +13,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ciimage.errors import CIError
-from ciimage.server import objects, processing, style_routes
+from ciimage.server import (
+    bucket_routes,
+    copying,
+    multipart_routes,
+    objects,
+    processing,
+    style_routes,
+)
+from ciimage.server.ci_paths import recognise_job_call
 from ciimage.server.config import ServerConfig
 from ciimage.server.context import RequestContext
 from ciimage.server.cosxml import error_body
@@ -29,13 +37,15 @@ logger = logging.getLogger("ciimage.server")
 # XML answer rather than Starlette's plain-text 405.
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
 
-# COS sub-resources this server does not implement. Refused by name, because treating, say, a
-# multipart `PUT ?partNumber=1&uploadId=...` as a simple upload would silently store one part as
-# the whole object.
+# COS sub-resources this server does not implement. Refused by name, because treating, say, an
+# `?append` upload or an ACL change as a plain PUT would silently replace the object.
 UNSERVED_SUBRESOURCES = frozenset(
-    {"uploads", "uploadid", "partnumber", "append", "acl", "tagging", "restore", "select"}
-)
-UNSERVED_HEADERS = frozenset({"x-cos-copy-source"})
+    {
+        "append", "acl", "tagging", "restore", "select", "cors", "lifecycle", "policy",
+        "versioning", "versions", "website", "referer", "logging", "inventory", "replication",
+        "encryption", "domain", "origin", "intelligenttiering", "object-lock", "list-type",
+    }
+)  # fmt: skip
 
 
 def _request_id(request: Request) -> str:
@@ -66,6 +76,7 @@ def error_response(request: Request, exc: CIError) -> Response:
         "X-ErrNo": str(exc.code),
         "x-cos-request-id": request_id,
         "Server": "ciimage",
+        **getattr(exc, "extra_headers", {}),
     }
     if request.method == "HEAD":
         return Response(status_code=exc.http_status, headers=headers)
@@ -117,11 +128,12 @@ class Dispatcher:
                 headers=[(k, v) for k, v in request.headers.items()],
                 authorization_header=request.headers.get("authorization"),
             )
+        bucket = request.state.bucket = self.state.bucket_for(target)  # also for the access log
         return RequestContext(
             request=request,
             request_id=_request_id(request),
             target=target,
-            bucket=self.state.bucket_for(target),
+            bucket=bucket,
             key=_path(request)[1:],
             raw_query=raw_query,
             query_pairs=query_pairs,
@@ -129,25 +141,40 @@ class Dispatcher:
 
     async def _dispatch(self, request: Request) -> Response:
         ctx = self._context(request)
-        state = self.state
         if ctx.target.service is Service.CI:
             raise NotImplementedByServerError(
                 "the ci.<region> job APIs are not served by ciimage yet; use the cos host"
             )
-        unserved = sorted(
-            {key.lower() for key, _ in ctx.query_pairs} & UNSERVED_SUBRESOURCES
-            | {name for name in UNSERVED_HEADERS if name in request.headers}
+        job = recognise_job_call(
+            request.method,
+            ctx.key,
+            ctx.query_pairs,
+            lambda: self.state.store.exists(ctx.bucket, ctx.key),
         )
+        if job is not None:
+            raise NotImplementedByServerError(
+                f"CI job call {job.resource} {job.action} is not served by this server yet; "
+                "it never touches objects"
+            )
+        unserved = sorted({key.lower() for key, _ in ctx.query_pairs} & UNSERVED_SUBRESOURCES)
         if unserved:
             raise NotImplementedByServerError(
-                f"{', '.join(unserved)} is not implemented by this server: it serves simple "
-                "uploads (PUT), downloads, HEAD, DELETE, styles and image processing"
+                f"{', '.join(unserved)} is not implemented by this server: it serves buckets, "
+                "listing, uploads (simple and multipart), copy, downloads, HEAD, DELETE, batch "
+                "delete, styles and image processing"
             )
         if ctx.key == "":
             return await self._bucket_level(ctx)
-        method = request.method
+        if ctx.has_param("uploads") or ctx.has_param("uploadid"):
+            return await self._multipart(ctx)
+        return await self._object_level(ctx)
+
+    async def _object_level(self, ctx: RequestContext) -> Response:
+        state, method = self.state, ctx.request.method
         if method == "PUT":
-            if "pic-operations" in request.headers:
+            if "x-cos-copy-source" in ctx.request.headers:
+                return await copying.copy_object(state, ctx)
+            if "pic-operations" in ctx.request.headers:
                 return await processing.put_with_operations(state, ctx)
             return await objects.put_object(state, ctx)
         if method in ("GET", "HEAD"):
@@ -162,20 +189,51 @@ class Dispatcher:
         if method == "POST" and ctx.has_param("image_process"):
             return await processing.process_stored(state, ctx)
         raise MethodNotAllowedError(
-            f"{method} /{ctx.key} is not served; objects take PUT, GET, HEAD, DELETE and "
-            "POST ?image_process"
+            f"{method} /{ctx.key} is not served; objects take PUT, GET, HEAD, DELETE, "
+            "POST ?image_process and the multipart calls"
+        )
+
+    async def _multipart(self, ctx: RequestContext) -> Response:
+        state, method = self.state, ctx.request.method
+        if ctx.has_param("uploads") and method == "POST":
+            return await multipart_routes.initiate(state, ctx)
+        if ctx.has_param("uploadid"):
+            if method == "PUT" and "x-cos-copy-source" in ctx.request.headers:
+                raise NotImplementedByServerError(
+                    "Upload Part - Copy is not implemented by this server; use copy_object"
+                )
+            handler = {
+                "PUT": multipart_routes.upload_part,
+                "GET": multipart_routes.list_parts,
+                "POST": multipart_routes.complete,
+                "DELETE": multipart_routes.abort,
+            }.get(method)
+            if handler is not None:
+                return await handler(state, ctx)
+        raise MethodNotAllowedError(
+            f"{method} /{ctx.key} with ?uploads/?uploadId is not a multipart call"
         )
 
     async def _bucket_level(self, ctx: RequestContext) -> Response:
+        state, method = self.state, ctx.request.method
         if ctx.has_param("style"):
-            return await style_routes.styles_api(self.state, ctx)
-        self.state.store.bucket_path(ctx.bucket)
-        if ctx.request.method == "HEAD":
-            return Response(status_code=200, headers=ctx.common_headers())
-        raise NotImplementedByServerError(
-            f"{ctx.request.method} on the bucket itself is not served (no listing); "
-            "address objects as /<key> and styles as /?style"
-        )
+            return await style_routes.styles_api(state, ctx)
+        if method == "GET" and ctx.has_param("uploads"):
+            return await bucket_routes.list_uploads(state, ctx)
+        if method == "POST" and ctx.has_param("delete"):
+            return await bucket_routes.delete_objects(state, ctx)
+        handler = {
+            "PUT": bucket_routes.create_bucket,
+            "HEAD": bucket_routes.head_bucket,
+            "GET": bucket_routes.list_objects,
+            "DELETE": bucket_routes.delete_bucket,
+        }.get(method)
+        if handler is None:
+            raise MethodNotAllowedError(
+                f"{method} on the bucket itself is not served; buckets take PUT, HEAD, GET "
+                "(list), DELETE, GET ?uploads, POST ?delete and the ?style calls"
+            )
+        return await handler(state, ctx)
 
 
 def create_app(config: ServerConfig, engine: Engine | None = None) -> Starlette:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from ciimage.server.errors import InvalidArgumentError
 from ciimage.server.hosts import HostTarget
 
 _FORMAT_TYPES = {
@@ -54,6 +55,16 @@ class RequestContext:
             if key.lower() == name:
                 return value
         return None
+
+    def count_param(self, name: str, default: int, ceiling: int) -> int:
+        """A `max-keys`-like parameter: empty means the default, above the ceiling the ceiling
+        (as S3 clamps); anything but digits is 400 InvalidArgument."""
+        text = self.param(name)
+        if not text:
+            return default
+        if not text.isdigit():
+            raise InvalidArgumentError(f"{name}={text!r} must be an integer from 0 to {ceiling}")
+        return min(int(text), ceiling)
 
     def location(self, key: str) -> str:
         """`Location` of an object as CI reports it: the host the client used, then the key."""

@@ -12,18 +12,18 @@ from ciimage.server.errors import MalformedXMLError
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def _element(name: str, value: object) -> str:
+def element(name: str, value: object) -> str:
     return f"<{name}>{escape(str(value))}</{name}>"
 
 
 def error_body(code: str, message: str, resource: str, request_id: str) -> bytes:
     """Ruling 25: `<Error><Code/><Message/><Resource/><RequestId/><TraceId/></Error>`."""
     parts = [
-        _element("Code", code),
-        _element("Message", message),
-        _element("Resource", resource),
-        _element("RequestId", request_id),
-        _element("TraceId", request_id),
+        element("Code", code),
+        element("Message", message),
+        element("Resource", resource),
+        element("RequestId", request_id),
+        element("TraceId", request_id),
     ]
     return (XML_DECLARATION + "<Error>" + "".join(parts) + "</Error>").encode("utf-8")
 
@@ -64,11 +64,11 @@ def upload_result(original: OriginalInfo | None, objects: Sequence[ProcessedObje
         ordered += [name for name in info if name not in _IMAGE_INFO_ORDER]
         parts += [
             "<OriginalInfo>",
-            _element("Key", original.key),
-            _element("Location", original.location),
-            _element("ETag", original.etag),
+            element("Key", original.key),
+            element("Location", original.location),
+            element("ETag", original.etag),
             "<ImageInfo>",
-            *(_element(name, info[name]) for name in ordered),
+            *(element(name, info[name]) for name in ordered),
             "</ImageInfo>",
             "</OriginalInfo>",
         ]
@@ -76,21 +76,21 @@ def upload_result(original: OriginalInfo | None, objects: Sequence[ProcessedObje
     for item in objects:
         parts += [
             "<Object>",
-            _element("Key", item.key),
-            _element("Location", item.location),
-            _element("Format", item.format),
-            _element("Width", item.width),
-            _element("Height", item.height),
-            _element("Size", item.size),
-            _element("Quality", item.quality),
-            _element("ETag", item.etag),
-            _element("FrameCount", item.frame_count),
+            element("Key", item.key),
+            element("Location", item.location),
+            element("Format", item.format),
+            element("Width", item.width),
+            element("Height", item.height),
+            element("Size", item.size),
+            element("Quality", item.quality),
+            element("ETag", item.etag),
+            element("FrameCount", item.frame_count),
             *(
-                [_element("WatermarkStatus", item.watermark_status)]
+                [element("WatermarkStatus", item.watermark_status)]
                 if item.watermark_status is not None
                 else []
             ),
-            *([_element("Text", item.watermark_text)] if item.watermark_text is not None else []),
+            *([element("Text", item.watermark_text)] if item.watermark_text is not None else []),
             "</Object>",
         ]
     parts += ["</ProcessResults>", "</UploadResult>"]
@@ -99,7 +99,7 @@ def upload_result(original: OriginalInfo | None, objects: Sequence[ProcessedObje
 
 def style_list(styles: Iterable[tuple[str, str]]) -> bytes:
     rules = "".join(
-        "<StyleRule>" + _element("StyleName", name) + _element("StyleBody", body) + "</StyleRule>"
+        "<StyleRule>" + element("StyleName", name) + element("StyleBody", body) + "</StyleRule>"
         for name, body in styles
     )
     return (XML_DECLARATION + "<StyleList>" + rules + "</StyleList>").encode("utf-8")

@@ -109,3 +109,77 @@ class InvalidPicOperationsError(CIError):
     code = -60998
     cos_code = "InvalidArgument"
     http_status = 400
+
+
+class InvalidArgumentError(CIError):
+    """A query parameter or header value outside what the call accepts (max-keys, part numbers)."""
+
+    code = -103
+    cos_code = "InvalidArgument"
+    http_status = 400
+
+
+class InvalidRequestError(CIError):
+    """A request COS refuses as a whole: a self-copy without new metadata, no Content-MD5."""
+
+    code = -103
+    cos_code = "InvalidRequest"
+    http_status = 400
+
+
+class InvalidBucketNameError(CIError):
+    code = -103
+    cos_code = "InvalidBucketName"
+    http_status = 400
+
+
+class BucketAlreadyOwnedByYouError(CIError):
+    code = -103
+    cos_code = "BucketAlreadyOwnedByYou"
+    http_status = 409
+
+
+class BucketNotEmptyError(CIError):
+    code = -103
+    cos_code = "BucketNotEmpty"
+    http_status = 409
+
+
+class NoSuchUploadError(CIError):
+    code = -103
+    cos_code = "NoSuchUpload"
+    http_status = 404
+
+
+class InvalidPartError(CIError):
+    """A completion naming a part that was not uploaded, or with another ETag."""
+
+    code = -103
+    cos_code = "InvalidPart"
+    http_status = 400
+
+
+class InvalidPartOrderError(CIError):
+    code = -103
+    cos_code = "InvalidPartOrder"
+    http_status = 400
+
+
+class EntityTooSmallError(CIError):
+    """A completed part other than the last one under 1 MB."""
+
+    code = -103
+    cos_code = "EntityTooSmall"
+    http_status = 400
+
+
+class InvalidRangeError(CIError):
+    """A Range no byte of the object satisfies; answered with `Content-Range: bytes */size`."""
+
+    code = -103
+    cos_code = "InvalidRange"
+    http_status = 416
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.extra_headers = {"Content-Range": f"bytes */{size}"}

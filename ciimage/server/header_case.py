@@ -14,10 +14,15 @@ COS_HEADER_NAMES = {
     name.lower().encode("latin-1"): name.encode("latin-1")
     for name in (
         "Accept-Ranges",
+        "Cache-Control",
+        "Content-Disposition",
+        "Content-Encoding",
+        "Content-Language",
         "Content-Length",
         "Content-Range",
         "Content-Type",
         "ETag",
+        "Expires",
         "Last-Modified",
         "Server",
         "X-ErrNo",

@@ -14,9 +14,11 @@ from ciimage.server.errors import InvalidHostError
 BUCKET_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 _SERVICE_HOST = re.compile(
-    r"^(?P<bucket>[a-z0-9-]+)\.(?P<service>cos|pic|ci)\.(?P<region>[a-z0-9-]+)"
+    r"^(?P<bucket>[a-z0-9-]+)\.(?P<service>cos|cos-internal|pic|ci)\.(?P<region>[a-z0-9-]+)"
     r"\.(?:myqcloud\.com|tencentcos\.cn)$"
 )
+# Design A29: the region a Host without one (an IP, localhost) is taken to be in.
+DEFAULT_REGION = "ap-guangzhou"
 
 
 class Service(StrEnum):
@@ -59,7 +61,7 @@ def _is_local_name(name: str) -> bool:
 
 
 def parse_host(host_header: str | None) -> HostTarget:
-    """Route a Host header: `<bucket>.<cos|pic|ci>.<region>.myqcloud.com`, or an IP / localhost."""
+    """Route a Host: `<bucket>.<cos|cos-internal|pic|ci>.<region>.<domain>`, an IP or localhost."""
     if not host_header:
         raise InvalidHostError("the request has no Host header; COS routes by Host")
     name, _port = split_port(host_header.strip().lower())
@@ -69,9 +71,10 @@ def parse_host(host_header: str | None) -> HostTarget:
     match = _SERVICE_HOST.match(name)
     if match is None or not BUCKET_NAME.match(match["bucket"]):
         raise InvalidHostError(
-            f"Host {host_header!r} is not <bucket>.cos.<region>.myqcloud.com (or .pic./.ci.), "
+            f"Host {host_header!r} is not <bucket>.cos.<region>.myqcloud.com (or .pic., .ci., "
+            ".cos-internal.<region>.tencentcos.cn), "
             "an IP address or localhost"
         )
-    return HostTarget(
-        bucket=match["bucket"], service=Service(match["service"]), region=match["region"]
-    )
+    # `cos-internal` is the SDK's host under EnableOldDomain=False: the cos service.
+    service = Service.COS if match["service"] == "cos-internal" else Service(match["service"])
+    return HostTarget(bucket=match["bucket"], service=service, region=match["region"])

@@ -12,6 +12,7 @@ from ciimage.server.context import RequestContext, content_type_for_format
 from ciimage.server.cosxml import OriginalInfo, ProcessedObject, upload_result
 from ciimage.server.engine import ProcessedImage
 from ciimage.server.errors import InvalidPicOperationsError, NoSuchKeyError
+from ciimage.server.metadata import ObjectMeta
 from ciimage.server.objects import receive_upload
 from ciimage.server.picops import PicOperations, parse_pic_operations, result_key
 from ciimage.server.state import ServerState
@@ -164,8 +165,8 @@ def _run_rules(
     resolver = state.resolver_for(ctx.bucket)
     results = [state.engine.process(data, rule.pipeline, resolver=resolver) for rule in planned]
     info = state.engine.image_info_record(data) if ops.is_pic_info else None
-    if staged is not None:
-        state.store.commit(staged)
+    if staged is not None:  # the upload keeps the headers it was sent with, as a plain PUT does
+        state.store.commit(staged, ObjectMeta.from_headers(ctx.request.headers))
     objects = []
     for rule, result in zip(planned, results, strict=True):
         stat = state.store.write_bytes(rule.bucket, rule.key, result.data)

@@ -9,6 +9,7 @@ from ciimage.server.engine import Engine, Resolver
 from ciimage.server.errors import InvalidHostError
 from ciimage.server.gate import ProcessingGate
 from ciimage.server.hosts import HostTarget
+from ciimage.server.multipart import MultipartStore
 from ciimage.server.signature import SignatureVerifier
 from ciimage.server.storage import BucketStore
 from ciimage.server.styles import StyleStore
@@ -19,6 +20,7 @@ class ServerState:
     config: ServerConfig
     engine: Engine
     store: BucketStore
+    multipart: MultipartStore
     styles: StyleStore
     gate: ProcessingGate
     verifier: SignatureVerifier | None
@@ -33,6 +35,7 @@ class ServerState:
             config=config,
             engine=engine,
             store=store,
+            multipart=MultipartStore(store),
             styles=StyleStore(store.root, config.style_separators),
             gate=ProcessingGate(config.max_concurrency, config.max_queue),
             verifier=verifier,

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
 from ciimage.errors import StyleNotFoundError
+from ciimage.server.atomic import atomic_write_bytes
 from ciimage.server.errors import InvalidStyleNameError, StyleLimitError
-from ciimage.server.storage import TEMP_PREFIX
 
 MAX_STYLES_PER_BUCKET = 100
 MAX_STYLE_NAME_LENGTH = 64
@@ -87,14 +85,10 @@ class StyleStore:
 
     def _write(self, bucket: str, styles: dict[str, str]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        target = self._file(bucket)
-        fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"styles": styles}, handle, ensure_ascii=False, indent=1)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
+        body = json.dumps({"styles": styles}, ensure_ascii=False, indent=1)
+        atomic_write_bytes(self._file(bucket), body.encode("utf-8"))
+
+    def drop_bucket(self, bucket: str) -> None:
+        """A deleted bucket's styles go with it (a new bucket of that name starts with none)."""
+        with self._lock, contextlib.suppress(FileNotFoundError):
+            self._file(bucket).unlink()

@@ -339,7 +339,7 @@ def test_a_decoder_failure_during_encoding_is_a_ci_error(photo: np.ndarray) -> N
     middle = len(damaged) // 2
     damaged[middle : middle + 200] = bytes(200)
     lazy = pyvips.Image.new_from_buffer(bytes(damaged), "", fail_on="error")
-    with pytest.raises(ImageError, match=r"cannot be decoded or written as jpg: .*png"):
+    with pytest.raises(ImageError, match=r"^the PNG image is truncated or corrupt") as raised:
         encode_vips(
             lazy,
             output("jpg"),
@@ -348,6 +348,7 @@ def test_a_decoder_failure_during_encoding_is_a_ci_error(photo: np.ndarray) -> N
             source_format="png",
             orientation_applied=False,
         )
+    assert "png" in (raised.value.detail or "")  # the library's words, for --verbose
 
 
 def test_a_multi_page_vips_image_is_written_as_its_first_frame() -> None:

@@ -15,7 +15,7 @@ from ciimage.rules.inputs import rule_from_query
     ("text", "column_text", "message"),
     [
         ("imageMogr2/thumbnial/50x", "thumbnial", "did you mean 'thumbnail'"),
-        ("imageMogr2/blur/80x3", "80x3", "blur radius must be 1-50, got 80"),
+        ("imageMogr2/blur/80x3", "80x3", "blur radius must be between 1 and 50, got 80"),
         ("imageMogr2/blur/abc", "abc", "blur takes <radius>x<sigma>"),
         ("imagemogr2/strip", "imagemogr2", "did you mean 'imageMogr2'"),
         ("imageMogr2/format/pngg", "pngg", "did you mean 'png'"),
@@ -25,7 +25,11 @@ from ciimage.rules.inputs import rule_from_query
         ("watermark/2/text/YQ/font/QXJpYWwyLnR0Zg", "QXJpYWwyLnR0Zg", "did you mean 'Arial.ttf'"),
         ("watermark/1/image/aHR0cHM6Ly9hLmNvbS94LnBuZw", "aHR0cHM6", "http:// URL"),
         ("imageView2/2/w/10/x/3", "x/3", "unknown imageView2 parameter 'x'"),
-        ("imageMogr2/rotate/90|imageMogr2/rotate/999", "999", "rotate must be 0-360, got 999"),
+        (
+            "imageMogr2/rotate/90|imageMogr2/rotate/999",
+            "999",
+            "rotate must be between 0 and 360, got 999",
+        ),
         (
             "http://b-1250000000.cos.ap-x.myqcloud.com/a.jpg?q-sign-algorithm=sha1&imageMogr2/blur/99x1",
             "99x1",
@@ -80,7 +84,7 @@ def test_cli_validate_shows_a_caret_under_the_column_and_exits_two() -> None:
     done = _cli("validate", rule)
     assert done.returncode == 2
     lines = done.stderr.splitlines()
-    assert lines[0] == "error -60998 at column 32: blur radius must be 1-50, got 80"
+    assert lines[0] == "error -60998 at column 32: blur radius must be between 1 and 50, got 80"
     assert lines[1].strip() == rule
     assert lines[2].index("^") - lines[1].index("i") == 31
     assert "Traceback" not in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -9,8 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ciimage.server.errors import InvalidKeyError, NoSuchBucketError, NoSuchKeyError
-from ciimage.server.storage import TEMP_PREFIX, BucketStore, check_key
+from ciimage.server.errors import (
+    BucketAlreadyOwnedByYouError,
+    BucketNotEmptyError,
+    InvalidBucketNameError,
+    InvalidKeyError,
+    NoSuchBucketError,
+    NoSuchKeyError,
+)
+from ciimage.server.metadata import ObjectMeta
+from ciimage.server.storage import TEMP_PREFIX, BucketStore, StagedWrite, check_key
 
 BUCKET = "photos-1250000000"
 
@@ -118,3 +127,58 @@ def test_etag_follows_content_changes(store: BucketStore) -> None:
     path = store.object_path(BUCKET, "x")
     path.write_bytes(b"two!")  # changed behind the server's back
     assert store.stat(BUCKET, "x").etag != first
+
+
+def test_metadata_survives_a_crash_between_sidecar_and_rename(
+    store: BucketStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = ObjectMeta.from_headers({"Content-Type": "text/old", "x-cos-meta-v": "1"})
+    new = ObjectMeta.from_headers({"Content-Type": "text/new", "x-cos-meta-v": "2"})
+    staged = store.open_staged(BUCKET, "doc.txt")
+    staged.write(b"old")
+    store.commit(staged, old)
+
+    class Crash(Exception):
+        pass
+
+    def crash(self: StagedWrite) -> None:
+        raise Crash
+
+    monkeypatch.setattr(StagedWrite, "publish", crash)
+    staged = store.open_staged(BUCKET, "doc.txt")
+    staged.write(b"new contents")
+    with pytest.raises(Crash):
+        store.commit(staged, new)  # the sidecar already names the new version
+    staged.discard()
+    monkeypatch.undo()
+    stat = store.stat(BUCKET, "doc.txt")
+    assert store.read_bytes(BUCKET, "doc.txt") == b"old"
+    assert stat.meta == old and stat.etag == '"149603e6c03516362a8da23f624db945"'
+
+
+def test_a_file_edited_by_hand_loses_its_stored_headers(store: BucketStore) -> None:
+    staged = store.open_staged(BUCKET, "edited.bin")
+    staged.write(b"first")
+    store.commit(staged, ObjectMeta.from_headers({"Content-Type": "x/y"}), etag='"custom-2"')
+    assert store.stat(BUCKET, "edited.bin").etag == '"custom-2"'
+    store.object_path(BUCKET, "edited.bin").write_bytes(b"changed by hand")
+    stat = store.stat(BUCKET, "edited.bin")
+    assert (
+        stat.meta == ObjectMeta()
+        and stat.etag == '"' + hashlib.md5(b"changed by hand").hexdigest() + '"'
+    )
+
+
+def test_buckets_are_created_once_and_deleted_only_when_empty(store: BucketStore) -> None:
+    with pytest.raises(BucketAlreadyOwnedByYouError):
+        store.create_bucket(BUCKET)
+    store.create_bucket(BUCKET, exist_ok=True)
+    with pytest.raises(InvalidBucketNameError):
+        store.create_bucket("Upper-Case")
+    store.write_bytes(BUCKET, "a/b", b"x")
+    with pytest.raises(BucketNotEmptyError):
+        store.delete_bucket(BUCKET)
+    store.delete(BUCKET, "a/b")
+    (store.root / BUCKET / "empty" / "folders").mkdir(parents=True)
+    store.delete_bucket(BUCKET)
+    assert not (store.root / BUCKET).exists()

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ciimage.decode_errors import decode_error
 from ciimage.errors import ImageError
 from ciimage.header import MAX_PIXELS
 from ciimage.imaging.actions import (
@@ -82,7 +83,7 @@ class PillowBackend(Backend):
                     frames.append(_to_rgb(image, mode_alpha or image_has_alpha(image)).copy())
                 return _same_mode(frames)
         except _DECODE_ERRORS as exc:
-            raise ImageError(f"{header.format} image cannot be decoded: {exc}") from exc
+            raise decode_error(header.format, exc) from exc
 
     def size(self, frame: Image.Image) -> tuple[int, int]:
         return frame.size

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pyvips
 
-from ciimage.errors import ImageError
+from ciimage.decode_errors import decode_error
 from ciimage.imaging.actions import (
     Action,
     Adjust,
@@ -59,8 +59,7 @@ class VipsBackend(Backend):
             page_height = strip.height // pages if pages > 1 else strip.height
             strip = _to_srgb8(strip)
         except pyvips.Error as exc:
-            message = f"{header.format} image cannot be decoded: {_first_line(exc)}"
-            raise ImageError(message) from exc
+            raise decode_error(header.format, exc) from exc
         if pages == 1 or source.whole_strip:
             return [strip]
         return [
@@ -74,13 +73,13 @@ class VipsBackend(Backend):
         try:
             return _STEPS[type(action)](frame, action)
         except pyvips.Error as exc:
-            raise ImageError(f"image cannot be processed: {_first_line(exc)}") from exc
+            raise decode_error(None, exc) from exc
 
     def to_array(self, frame: pyvips.Image) -> np.ndarray:
         try:
             array = frame.numpy()
         except pyvips.Error as exc:
-            raise ImageError(f"image cannot be decoded: {_first_line(exc)}") from exc
+            raise decode_error(None, exc) from exc
         if array.ndim == 2:
             array = array[:, :, None]
         return np.ascontiguousarray(array, dtype=np.uint8)
@@ -127,7 +126,7 @@ class VipsBackend(Backend):
             )
         except pyvips.Error as exc:
             # Sequential decoding runs inside the encoder: a truncated file surfaces here.
-            raise ImageError(f"image cannot be decoded: {_first_line(exc)}") from exc
+            raise decode_error(request.source_format, exc) from exc
 
 
 def _load_strip(data: bytes, source: Source, pages: int) -> pyvips.Image:
@@ -166,7 +165,3 @@ def _to_srgb8(image: pyvips.Image) -> pyvips.Image:
         if image.bands > 4:
             image = image[0:4]
     return image
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
