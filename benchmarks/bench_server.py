@@ -13,7 +13,7 @@ against a plain `put_object` of 30 MB, in MB/s.
 
 Against thumbor 7.8 (issue 14, `test_versus_thumbor`): the same 20 photos fitted into 512x512 at
 q85 by `ciimage serve`, `ciimage serve --workers 2`, thumbor (its own venv, made on first use from
-the `bench` extra's pin; skipped only when it cannot be installed) and the bare library in 2
+the `thumbor` extra's pin; skipped only when it cannot be installed) and the bare library in 2
 threads, rounds taking turns; prints req/s, p50 and the ratios (targets >= 1.15x thumbor, >= 0.85x
 the library).
 """
@@ -152,7 +152,7 @@ def test_photo_size() -> None:
 
 
 # ---- against thumbor (issue 14) ----
-# thumbor is a benchmark-only anchor: its pin is the `bench` extra's, and it runs from a venv of
+# thumbor is a benchmark-only anchor: its pin is the `thumbor` extra's, and it runs from a venv of
 # its own (THUMBOR_VENV) so its tornado/Pillow pins never steer the environment ciimage runs in.
 THUMBOR_VENV = Path(
     os.environ.get("CIIMAGE_THUMBOR_VENV", Path.home() / ".cache/ciimage-bench/thumbor-venv")
@@ -166,7 +166,7 @@ THUMBOR_PATH = "unsafe/fit-in/512x512"
 
 def _thumbor_requirement() -> str:
     extras = tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"]
-    return next(r for r in extras["bench"] if r.startswith("thumbor"))
+    return next(r for r in extras["thumbor"] if r.startswith("thumbor"))
 
 
 def _thumbor_executable() -> Path:

@@ -8,6 +8,7 @@ Public API (imported lazily so that `import ciimage` stays cheap):
   `execute(plan, data, backend=None) -> Result`: the same in two halves; the plan is frozen and
   picklable, so it can be run elsewhere (jobs) from (plan, input bytes).
 - `image_info`, `exif`, `image_ave`, `inspect` (each takes bytes): what CI answers about an image.
+- `extract_watermark(data, rule, ...) -> WatermarkExtraction`: read a blind watermark/4.
 - `CIError`, `RuleError` and the other typed errors of `ciimage.errors`.
 """
 
@@ -36,6 +37,8 @@ _LAZY = {
     "exif": "ciimage.info",
     "image_ave": "ciimage.info",
     "inspect": "ciimage.info",
+    "extract_watermark": "ciimage.watermark.blind",
+    "WatermarkExtraction": "ciimage.watermark.blind",
 }
 
 __all__ = ["CIError", "RuleError", "__version__", *_LAZY]

@@ -21,7 +21,16 @@ from ciimage import __version__
 from ciimage.cli.options import EXIT_CODES
 from ciimage.errors import CIError, escape_controls
 
-SUBCOMMANDS = ("validate", "process", "explain", "demo", "info", "serve", "batch")
+SUBCOMMANDS = (
+    "validate",
+    "process",
+    "explain",
+    "demo",
+    "info",
+    "serve",
+    "batch",
+    "extract-watermark",
+)
 
 SUMMARIES: dict[str, str] = {
     "validate": "check rules and print their canonical form",
@@ -30,6 +39,8 @@ SUMMARIES: dict[str, str] = {
     "demo": "process sample photographs with the spec's example rules into an HTML page",
     "info": "print imageInfo, exif, imageAve or ImageInspect JSON for an image",
     "serve": "run a local COS + CI server over a folder of buckets",
+    "batch": "apply a rule to every image of a folder, on threads or a Dask cluster",
+    "extract-watermark": "extract a blind watermark (watermark/4) from an image",
 }
 
 
@@ -48,9 +59,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             subparsers.add_parser(name, help=SUMMARIES[name], add_help=False)
             continue
         try:
-            module = importlib.import_module(f"ciimage.cli.{name}")
+            module = importlib.import_module(f"ciimage.cli.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"ciimage.cli.{name}":
+            if exc.name == f"ciimage.cli.{name.replace('-', '_')}":
                 continue  # not built yet
             raise
         module.register(subparsers)

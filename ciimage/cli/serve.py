@@ -82,6 +82,11 @@ def register(subparsers: Any) -> None:
         help=f"requests that may wait beyond those, then 503 (default {DEFAULT_MAX_QUEUE})",
     )
     parser.add_argument(
+        "--watermark-key",
+        metavar="KEY",
+        help="key of blind watermarks (watermark/3, /4); default: ciimage's documented key",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -180,6 +185,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             style_separators=args.style_separators,
             max_concurrency=args.max_concurrency,
             max_queue=args.max_queue,
+            watermark_key=args.watermark_key,
         )
     except ValueError as exc:
         raise SystemExit(f"ciimage serve: {exc}") from None

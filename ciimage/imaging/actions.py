@@ -154,5 +154,26 @@ class Overlay(Action):
     node: ast.ImageWatermark | ast.TextWatermark
 
 
+@dataclass(frozen=True)
+class BlindMark(Action):
+    """A `watermark/3` stage; `prepare` reads its mark (types 1, 2) into a `BlindEmbed`."""
+
+    node: ast.BlindWatermark
+
+
+@dataclass(frozen=True)
+class BlindEmbed(ArrayAction):
+    """Add a blind watermark (ciimage.watermark.blind.embed_blind) on numpy, either backend."""
+
+    node: ast.BlindWatermark
+    mark: bytes | None  # the resolved `image` (types 1, 2)
+    key: str
+
+    def apply_array(self, array: np.ndarray) -> np.ndarray:
+        from ciimage.watermark.blind import embed_blind
+
+        return embed_blind(array, self.node, self.mark, self.key)
+
+
 # Actions `prepare` must turn into concrete ones before execution.
-UNRESOLVED_ACTIONS = (FaceCrop, Overlay)
+UNRESOLVED_ACTIONS = (FaceCrop, Overlay, BlindMark)

@@ -169,9 +169,12 @@ def stage_operations(stage: ast.Stage) -> tuple[object, ...]:
         operations = (stage,)
     elif isinstance(stage, ast.StyleRef):
         raise StyleNotFoundError(f"style {stage.name!r} was not resolved: pass styles= with it")
-    elif isinstance(stage, (ast.BlindWatermark, ast.BlindWatermarkExtract)):
-        raise CIError("blind watermarks (watermark/3 and watermark/4) are not supported by ciimage")
-    elif isinstance(stage, (ast.ImageWatermark, ast.TextWatermark)):
+    elif isinstance(stage, ast.BlindWatermarkExtract):
+        raise CIError(
+            "watermark/4 extracts a blind watermark: call ciimage.extract_watermark (CLI: "
+            "ciimage extract-watermark)"
+        )
+    elif isinstance(stage, (ast.ImageWatermark, ast.TextWatermark, ast.BlindWatermark)):
         operations = (stage,)
     else:  # query stages change no pixels
         return ()
@@ -317,6 +320,10 @@ def _watermark(node: object, size: Size, context: PlanContext) -> tuple[Action, 
     return (Overlay(node),)  # type: ignore[arg-type]
 
 
+def _blind(node: ast.BlindWatermark, size: Size, context: PlanContext) -> tuple[Action, ...]:
+    return (actions.BlindMark(node),)
+
+
 _PLANNERS: dict[type, Callable[..., tuple[Action, ...]]] = {
     ast.Thumbnail: _thumbnail,
     ast.Cut: _cut,
@@ -335,4 +342,5 @@ _PLANNERS: dict[type, Callable[..., tuple[Action, ...]]] = {
     ast.ViewStage: _view,
     ast.ImageWatermark: _watermark,
     ast.TextWatermark: _watermark,
+    ast.BlindWatermark: _blind,
 }

@@ -109,8 +109,11 @@ def prepare(
     limits: Limits | None = None,
     styles: Mapping[str, str] | None = None,
     resolver: Callable[[str], bytes] | None = None,
+    watermark_key: str | None = None,
 ) -> ExecutionPlan:
-    """Turn a rule and the input bytes into an `ExecutionPlan`; every bad input is a CIError."""
+    """Turn a rule and the input bytes into an `ExecutionPlan`; every bad input is a CIError.
+
+    `watermark_key` keys blind watermarks (default: ciimage.watermark.blind.DEFAULT_KEY)."""
     data = bytes(data)
     limits = limits or Limits()
     deadline = None if limits.timeout is None else time.time() + limits.timeout
@@ -127,9 +130,9 @@ def prepare(
     untouched = ExecutionPlan(ORIGINAL, Source(header), query=query)
     if not image_stages:
         return untouched
-    return _Preparer(data, header, limits, deadline, backend, resolver).run(
-        image_stages, query, untouched
-    )
+    preparer = _Preparer(data, header, limits, deadline, backend, resolver)
+    preparer.watermark_key = watermark_key
+    return preparer.run(image_stages, query, untouched)
 
 
 class _Preparer:
@@ -145,6 +148,7 @@ class _Preparer:
         self.data, self.header, self.deadline = data, header, deadline
         self.timeout = limits.timeout or 0.0
         self.backend_choice, self.resolver = backend, resolver
+        self.watermark_key: str | None = None
         self.probe: _Probe | None = None
 
     def run(
@@ -307,12 +311,32 @@ class _Preparer:
             return ()
         return (act.Composite(overlay.tile, positions),)
 
+    def blind_mark(
+        self, action: act.Action, size: tuple[int, int], done: list[act.Action]
+    ) -> tuple[act.Action, ...]:
+        """watermark/3: the mark (types 1, 2) is read once, here; embedding runs on numpy."""
+        from ciimage.watermark.blind import DEFAULT_KEY, check_text
+        from ciimage.watermark.overlay import _fetch
 
-# Actions whose concrete form `prepare` settles; another helper adds its own here (for example a
-# blind watermark whose key image is read once). Each takes (preparer, action, size, done).
+        assert isinstance(action, act.BlindMark)
+        node, mark = action.node, None
+        if node.type == 3:
+            check_text(node.text)  # refused before any pixel is decoded
+        elif node.image is not None:
+            resolver = self.resolver
+            if resolver is None:
+                from ciimage.watermark.resolver import default_resolver
+
+                resolver = default_resolver()
+            mark = _fetch(resolver, node.image)
+        return (act.BlindEmbed(node, mark, self.watermark_key or DEFAULT_KEY),)
+
+
+# Actions whose concrete form `prepare` settles. Each takes (preparer, action, size, done).
 RESOLVERS: dict[type, Callable[..., tuple[act.Action, ...]]] = {
     act.FaceCrop: _Preparer.face_crop,
     act.Overlay: _Preparer.overlay,
+    act.BlindMark: _Preparer.blind_mark,
 }
 
 

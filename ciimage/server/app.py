@@ -241,7 +241,7 @@ def create_app(
 ) -> Starlette:
     """The server's ASGI app; `engine` defaults to ciimage's own rules and executor, `jobs` to
     jobs on threads (started by the lifespan, or by the first job call without one)."""
-    state = ServerState.build(config, engine or ciimage_engine())
+    state = ServerState.build(config, engine or ciimage_engine(config.watermark_key))
     holder = ci_routes.JobsHolder(jobs or JobsConfig())
     dispatcher = Dispatcher(state, holder)
 

@@ -36,6 +36,7 @@ class ServerConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     max_concurrency: int = field(default_factory=default_concurrency)
     max_queue: int = DEFAULT_MAX_QUEUE
+    watermark_key: str | None = None  # blind watermarks' key (None: the documented default)
 
     def __post_init__(self) -> None:
         if (self.secret_id is None) != (self.secret_key is None):

@@ -41,6 +41,8 @@ class ProcessedObject:
     quality: int
     etag: str
     frame_count: int
+    watermark_status: int | None = None  # watermark/4 (every type)
+    watermark_text: str | None = None  # watermark/4 type 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ def upload_result(original: OriginalInfo | None, objects: Sequence[ProcessedObje
             element("Quality", item.quality),
             element("ETag", item.etag),
             element("FrameCount", item.frame_count),
+            *(
+                [element("WatermarkStatus", item.watermark_status)]
+                if item.watermark_status is not None
+                else []
+            ),
+            *([element("Text", item.watermark_text)] if item.watermark_text is not None else []),
             "</Object>",
         ]
     parts += ["</ProcessResults>", "</UploadResult>"]

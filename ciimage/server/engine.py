@@ -27,6 +27,8 @@ class ProcessedImage:
     height: int | None
     quality: int | None
     frames: int | None
+    watermark_status: int | None = None  # watermark/4: CI's WatermarkStatus (every type)
+    watermark_text: str | None = None  # watermark/4 type 3: the text found
 
 
 class Engine(Protocol):
@@ -46,7 +48,14 @@ class Engine(Protocol):
 
 
 class CIImageEngine:
-    """The engine backed by ciimage's own parser, executor, info and watermark packages."""
+    """The engine backed by ciimage's own parser, executor, info and watermark packages.
+
+    `watermark_key` keys blind watermarks (None: ciimage.watermark.blind.DEFAULT_KEY)."""
+
+    watermark_key: str | None = None  # also for subclasses that do not call __init__
+
+    def __init__(self, watermark_key: str | None = None) -> None:
+        self.watermark_key = watermark_key
 
     def rule_from_query(self, query: str) -> str | None:
         from ciimage.rules.inputs import rule_from_query
@@ -65,8 +74,11 @@ class CIImageEngine:
 
     def process(self, data: bytes, pipeline: Pipeline, *, resolver: Resolver) -> ProcessedImage:
         from ciimage.imaging.process import process
+        from ciimage.rules.ast import BlindWatermarkExtract
 
-        result = process(data, pipeline, resolver=resolver)
+        if len(pipeline.stages) == 1 and isinstance(pipeline.stages[0], BlindWatermarkExtract):
+            return _extraction(data, pipeline.stages[0], resolver, self.watermark_key)
+        result = process(data, pipeline, resolver=resolver, watermark_key=self.watermark_key)
         return ProcessedImage(
             data=result.data,
             format=str(result.format),
@@ -88,5 +100,21 @@ class CIImageEngine:
         return BucketRootResolver(root, bucket=bucket)
 
 
-def ciimage_engine() -> Engine:
-    return CIImageEngine()
+def _extraction(data: bytes, node: Any, resolver: Resolver, key: str | None) -> ProcessedImage:
+    """watermark/4 in Pic-Operations: the recovered mark (PNG) for types 1 and 2; type 3 writes
+    the input back unchanged. WatermarkStatus (and the text) go into the result Object."""
+    from ciimage.header import read_header
+    from ciimage.watermark.blind import DEFAULT_KEY, extract_node
+
+    found = extract_node(data, node, resolver=resolver, key=key or DEFAULT_KEY)
+    if node.type == 3:
+        header = read_header(data)
+        width, height = header.oriented_size
+        return ProcessedImage(data, header.format, width, height, None, 1, found.status, found.text)
+    image = found.image or b""
+    width, height = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    return ProcessedImage(image, "png", width, height, None, 1, found.status, None)
+
+
+def ciimage_engine(watermark_key: str | None = None) -> Engine:
+    return CIImageEngine(watermark_key)

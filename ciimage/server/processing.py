@@ -181,6 +181,8 @@ def _run_rules(
                 quality=100 if result.quality is None else result.quality,
                 etag=stat.etag,
                 frame_count=result.frames or 1,
+                watermark_status=result.watermark_status,
+                watermark_text=result.watermark_text,
             )
         )
     original = None
