@@ -28,13 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from PIL import Image
 from qcloud_cos import CosConfig, CosS3Client
 
 from ciimage.imaging.process import process
 from ciimage.server.launch import serve_in_subprocess
+from ciimage.testing import photo_like_jpeg
 
 BUCKET = "bench-1250000000"
 REGION = "ap-guangzhou"
@@ -46,22 +46,10 @@ GROUP = "jobs-thumbnail-512-2000x1500"
 RESULTS: dict[str, float] = {}
 
 
-def _photo_like(seed: int) -> bytes:
-    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
-    noise = np.random.default_rng(seed).normal(0, 6, (HEIGHT, WIDTH)).astype(np.float32)
-    red = 127 + 100 * np.sin(x / (31.0 + seed)) * np.cos(y / 53.0) + noise
-    green = 255 * x / (WIDTH - 1) + noise
-    blue = 255 * y / (HEIGHT - 1) - noise
-    pixels = np.clip(np.dstack([red, green, blue]), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bench-jobs")
-    photos = [_photo_like(seed) for seed in range(DISTINCT)]
+    photos = [photo_like_jpeg(seed, WIDTH, HEIGHT) for seed in range(DISTINCT)]
     source = folder / BUCKET / "in"
     source.mkdir(parents=True)
     for index in range(IMAGES):

@@ -40,6 +40,7 @@ from PIL import Image
 
 from ciimage.imaging.process import process
 from ciimage.server.launch import serve_in_subprocess
+from ciimage.testing import photo_like_jpeg
 
 BUCKET = "bench-1250000000"
 WIDTH, HEIGHT = 2000, 1500
@@ -50,21 +51,9 @@ ROUNDS = 4
 RULE = "imageMogr2/thumbnail/512x512"
 
 
-def _photo_like(seed: int) -> bytes:
-    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
-    noise = np.random.default_rng(seed).normal(0, 6, (HEIGHT, WIDTH)).astype(np.float32)
-    red = 127 + 100 * np.sin(x / (31.0 + seed)) * np.cos(y / 53.0) + noise
-    green = 255 * x / (WIDTH - 1) + noise
-    blue = 255 * y / (HEIGHT - 1) - noise
-    pixels = np.clip(np.dstack([red, green, blue]), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope="module")
 def photos() -> list[bytes]:
-    return [_photo_like(seed) for seed in range(IMAGES)]
+    return [photo_like_jpeg(seed, WIDTH, HEIGHT) for seed in range(IMAGES)]
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +137,7 @@ def test_server_plain_get(benchmark: Any, server_url: str) -> None:
 
 
 def test_photo_size() -> None:
-    assert Image.open(io.BytesIO(_photo_like(0))).size == (WIDTH, HEIGHT)
+    assert Image.open(io.BytesIO(photo_like_jpeg(0, WIDTH, HEIGHT))).size == (WIDTH, HEIGHT)
 
 
 # ---- against thumbor (issue 14) ----

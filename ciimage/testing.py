@@ -1,5 +1,6 @@
-"""Hand-built hostile inputs, for ciimage's own tests and benchmarks and for anyone testing that
-their service refuses decompression bombs: headers that claim huge sizes over almost no data."""
+"""Hand-built inputs, for ciimage's own tests and benchmarks and for anyone testing a service
+built on it: hostile headers that claim huge sizes over almost no data (decompression bombs), and
+photo-like JPEGs (smooth gradients plus grain) whose cost to decode and resize is a photo's."""
 
 from __future__ import annotations
 
@@ -31,3 +32,21 @@ def jpeg_claiming(width: int, height: int) -> bytes:
     dht = b"\xff\xc4" + struct.pack(">H", 2 + len(dht_body)) + dht_body
     scan = b"\xff\xda\x00\x0c\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00"
     return b"\xff\xd8" + dqt + b"\xff\xc0" + sof + dht + scan + b"\x00" * 64 + b"\xff\xd9"
+
+
+def photo_like_jpeg(seed: int, width: int = 2000, height: int = 1500, quality: int = 90) -> bytes:
+    """A photo-like JPEG, distinct per `seed`, so that no cache answers a repeated request."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    noise = np.random.default_rng(seed).normal(0, 6, (height, width)).astype(np.float32)
+    red = 127 + 100 * np.sin(x / (31.0 + seed)) * np.cos(y / 53.0) + noise
+    green = 255 * x / (width - 1) + noise
+    blue = 255 * y / (height - 1) - noise
+    pixels = np.clip(np.dstack([red, green, blue]), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
