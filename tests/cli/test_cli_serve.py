@@ -42,3 +42,21 @@ def test_a_file_as_root_is_said_to_be_a_file(run_cli, tmp_path):
 def test_a_missing_root_is_said_to_be_missing(run_cli, tmp_path):
     done = run_cli("serve", "--root", str(tmp_path / "nope"))
     assert done.returncode == 1 and "does not exist" in done.stderr.decode()
+
+
+def test_the_server_gives_each_image_one_libvips_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyvips
+
+    from ciimage.cli.serve import one_libvips_thread_per_image
+
+    before = pyvips.concurrency_get()
+    try:
+        monkeypatch.setenv("VIPS_CONCURRENCY", "3")
+        pyvips.concurrency_set(3)
+        one_libvips_thread_per_image()
+        assert pyvips.concurrency_get() == 3  # an explicit VIPS_CONCURRENCY decides
+        monkeypatch.delenv("VIPS_CONCURRENCY")
+        one_libvips_thread_per_image()
+        assert pyvips.concurrency_get() == 1
+    finally:
+        pyvips.concurrency_set(before)
