@@ -10,16 +10,14 @@ import csv
 import gzip
 import io
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ciimage.jobs.errors import InvalidJobError
-from ciimage.server.storage import TEMP_PREFIX, BucketStore
+from ciimage.server.storage import BucketStore, folder_keys
 
-PRIVATE_FOLDER = ".ciimage"  # the root's job store and styles, never an object
 # A URL file or inventory CSV of ~2 million keys; larger lists are refused, not read into memory.
 MAX_LIST_BYTES = 256 * 1024 * 1024
 
@@ -30,30 +28,14 @@ class Enumerated:
     skipped: int = 0  # UrlFile lines for other buckets or that do not parse
 
 
-def walk_bucket(bucket_dir: Path) -> Iterator[tuple[str, float]]:
-    """(key, mtime) of every object in the bucket folder, in key order (UTF-8 bytes).
-
-    The one place that lists a bucket for jobs: when the server's List Objects lands (issue 10),
-    switch this to it. Temporary files of half-done writes and the private `.ciimage` folder are
-    skipped.
-    """
-    found: list[tuple[bytes, str, float]] = []
-    for folder, dirs, files in os.walk(bucket_dir):
-        dirs[:] = [
-            name for name in dirs if name != PRIVATE_FOLDER and not name.startswith(TEMP_PREFIX)
-        ]
-        relative = os.path.relpath(folder, bucket_dir)
-        for name in files:
-            if name.startswith(TEMP_PREFIX):
-                continue
-            key = name if relative == "." else f"{relative}/{name}".replace(os.sep, "/")
-            try:
-                mtime = os.stat(os.path.join(folder, name)).st_mtime
-            except FileNotFoundError:
-                continue  # deleted while walking
-            found.append((key.encode("utf-8", "surrogateescape"), key, mtime))
-    found.sort()
-    for _, key, mtime in found:
+def walk_bucket(bucket_dir: Path, prefix: str = "") -> Iterator[tuple[str, float]]:
+    """(key, mtime) of the objects under `bucket_dir` whose keys begin with `prefix`, in key order
+    (UTF-8 bytes): the server's List Objects walk, so a batch sees exactly what a listing shows."""
+    for key in folder_keys(bucket_dir, prefix):
+        try:
+            mtime = (bucket_dir / key).stat().st_mtime
+        except FileNotFoundError:
+            continue  # deleted while walking
         yield key, mtime
 
 
@@ -67,8 +49,8 @@ def prefix_keys(
     prefix = prefix[1:] if prefix.startswith("/") else prefix
     keys = [
         key
-        for key, mtime in walk_bucket(store.bucket_path(bucket))
-        if key.startswith(prefix) and _in_interval(mtime, start, end)
+        for key, mtime in walk_bucket(store.bucket_path(bucket), prefix)
+        if _in_interval(mtime, start, end)
     ]
     return Enumerated(keys)
 

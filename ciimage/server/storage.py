@@ -60,6 +60,20 @@ def _is_hidden_entry(name: str) -> bool:
     return name.startswith(TEMP_PREFIX)
 
 
+def folder_keys(
+    folder: Path, prefix: str = "", directories: DirectoryCache | None = None
+) -> Iterator[str]:
+    """The keys under `folder` that begin with `prefix`, in UTF-8 byte order, walked as List
+    Objects walks them (temporary files skipped, links not followed); it starts at `prefix` and
+    stops after the last key that has it."""
+    start = prefix.encode("utf-8")
+    walker = TreeWalker(directories or DirectoryCache(skip=_is_hidden_entry), folder)
+    for key in walker.seek(start):
+        if not key.startswith(start):
+            return
+        yield key.decode("utf-8")
+
+
 def check_key(key: str) -> str:
     """The key itself if it can be a file inside a bucket; InvalidKeyError otherwise."""
     if not key:
