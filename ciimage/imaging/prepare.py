@@ -316,7 +316,7 @@ class _Preparer:
     ) -> tuple[act.Action, ...]:
         """watermark/3: the mark (types 1, 2) is read once, here; embedding runs on numpy."""
         from ciimage.watermark.blind import DEFAULT_KEY, check_text
-        from ciimage.watermark.overlay import _fetch
+        from ciimage.watermark.resolver import fetch_watermark
 
         assert isinstance(action, act.BlindMark)
         node, mark = action.node, None
@@ -328,7 +328,7 @@ class _Preparer:
                 from ciimage.watermark.resolver import default_resolver
 
                 resolver = default_resolver()
-            mark = _fetch(resolver, node.image)
+            mark = fetch_watermark(resolver, node.image)
         return (act.BlindEmbed(node, mark, self.watermark_key or DEFAULT_KEY),)
 
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ciimage.errors import CIError, ResolverError
 from ciimage.rules.ast import ImageWatermark, TextWatermark
 from ciimage.watermark import geometry, raster
 from ciimage.watermark.image import decode_watermark, read_watermark_header
 from ciimage.watermark.raster import RGBA
-from ciimage.watermark.resolver import Resolver
+from ciimage.watermark.resolver import Resolver, fetch_watermark
 from ciimage.watermark.text import render_text
 
 # Image watermarks have no `spacing` parameter; they tile with the text default (ruling 19).
@@ -42,21 +41,9 @@ class Overlay:
         return raster.size_of(self.tile)
 
 
-def _fetch(resolver: Resolver, url: str) -> bytes:
-    try:
-        data = resolver(url)
-    except CIError:
-        raise
-    except Exception as error:  # a caller's resolver failing is still a bad request, not a crash
-        raise ResolverError(f"the watermark {url!r} could not be resolved: {error}") from error
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise ResolverError(f"the resolver returned {type(data).__name__} for {url!r}, not bytes")
-    return bytes(data)
-
-
 def image_tile(node: ImageWatermark, canvas: geometry.Size, resolver: Resolver) -> RGBA:
     """The watermark image scaled (scatype/spcent), fitted (blogo) and dissolved; not turned."""
-    data = _fetch(resolver, node.image)
+    data = fetch_watermark(resolver, node.image)
     header = read_watermark_header(data)
     natural = (header.width, header.height)
     size = geometry.scaled_size(natural, canvas, node.scatype, node.spcent)

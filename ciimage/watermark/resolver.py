@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ciimage.errors import ResolverError
+from ciimage.errors import CIError, ResolverError
 from ciimage.header import MAX_INPUT_BYTES
 
 MAX_OBJECT_BYTES = MAX_INPUT_BYTES
@@ -166,3 +166,17 @@ def default_resolver() -> Resolver:
     if root:
         return BucketRootResolver(Path(root))
     return RefusingResolver()
+
+
+def fetch_watermark(resolver: Resolver, url: str) -> bytes:
+    """The bytes `resolver` gives for a watermark URL; any failure of a caller's resolver is a
+    ResolverError (a bad request), never a crash."""
+    try:
+        data = resolver(url)
+    except CIError:
+        raise
+    except Exception as error:  # a caller's resolver failing is still a bad request, not a crash
+        raise ResolverError(f"the watermark {url!r} could not be resolved: {error}") from error
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ResolverError(f"the resolver returned {type(data).__name__} for {url!r}, not bytes")
+    return bytes(data)

@@ -163,11 +163,11 @@ def decode_still(data: bytes, what: str = "input") -> np.ndarray:
 
 
 def _resolve(url: str | None, resolver: Resolver, what: str, type_: int) -> np.ndarray:
-    from ciimage.watermark.overlay import _fetch  # one resolver call, one set of errors
+    from ciimage.watermark.resolver import fetch_watermark
 
     if url is None:
         raise RuleError(f"watermark type {type_} needs image ({what})", parameter="image")
-    return decode_still(_fetch(resolver, url), f"blind watermark {what}")
+    return decode_still(fetch_watermark(resolver, url), f"blind watermark {what}")
 
 
 def embed_blind(
