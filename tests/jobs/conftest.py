@@ -163,6 +163,33 @@ class JobKit:
                 operation[name] = extra.pop(name)
         return {"Tag": "PicProcess", "Input": {"Object": key}, "Operation": operation, **extra}
 
+    def batch_job(
+        self,
+        name: str,
+        rule: str,
+        source: dict[str, object],
+        output: str = "out/${InputName}.${ext}",
+        pic_info: str | None = None,
+        **operation: object,
+    ) -> dict[str, object]:
+        """A CreateInventoryTriggerJob body: one PicProcess job per object of `source`."""
+        process = (
+            {"ProcessRule": rule}
+            if pic_info is None
+            else {"IsPicInfo": pic_info, "ProcessRule": rule}
+        )
+        return {
+            "Name": name,
+            "Type": "Job",
+            "Input": source,
+            "Operation": {
+                "Tag": "PicProcess",
+                "JobParam": {"PicProcess": process},
+                "Output": {"Region": self.region, "Bucket": self.bucket, "Object": output},
+                **operation,
+            },
+        }
+
 
 @pytest.fixture(scope="session")
 def kit() -> JobKit:

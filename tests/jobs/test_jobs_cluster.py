@@ -145,20 +145,7 @@ def test_batch_on_an_external_cluster_matches_in_process(
     log = tmp_path / "serve.log"
     with kit.serve(root, "--dask-scheduler", cluster["address"], log=log) as served:
         client: CosS3Client = kit.client(kit.port_of(served))
-        body = {
-            "Name": "scale-out",
-            "Type": "Job",
-            "Input": {"Prefix": "in/"},
-            "Operation": {
-                "Tag": "PicProcess",
-                "JobParam": {"PicProcess": {"ProcessRule": RULE}},
-                "Output": {
-                    "Region": kit.region,
-                    "Bucket": kit.bucket,
-                    "Object": "out/${InputName}.${ext}",
-                },
-            },
-        }
+        body = kit.batch_job("scale-out", RULE, {"Prefix": "in/"})
         batch_id = client.ci_create_inventory_trigger_jobs(Bucket=kit.bucket, JobBody=body)[
             "JobsDetail"
         ][0]["JobId"]

@@ -18,22 +18,8 @@ RULE = "imageMogr2/thumbnail/160x160/rotate/45"
 
 
 def _batch_body(kit: Any, callback: str) -> dict[str, Any]:
-    return {
-        "Name": "durable",
-        "Type": "Job",
-        "Input": {"Prefix": "in/"},
-        "Operation": {
-            "Tag": "PicProcess",
-            "JobParam": {"PicProcess": {"ProcessRule": RULE}},
-            "Output": {
-                "Region": kit.region,
-                "Bucket": kit.bucket,
-                "Object": "out/${InputName}.${ext}",
-            },
-            "CallBack": callback,
-            "CallBackFormat": "JSON",
-        },
-    }
+    source = {"Prefix": "in/"}
+    return kit.batch_job("durable", RULE, source, CallBack=callback, CallBackFormat="JSON")
 
 
 def _children(client: CosS3Client, kit: Any) -> dict[str, str]:

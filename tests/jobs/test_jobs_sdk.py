@@ -286,19 +286,8 @@ def test_callbacks_outside_the_allow_list_are_refused(client: CosS3Client, kit: 
 
 
 def _batch(kit: Any, source: dict[str, Any], output: str, **operation: Any) -> dict[str, Any]:
-    return {
-        "Name": "backfill",
-        "Type": "Job",
-        "Input": source,
-        "Operation": {
-            "Tag": "PicProcess",
-            "JobParam": {
-                "PicProcess": {"IsPicInfo": "false", "ProcessRule": "imageMogr2/thumbnail/16x16"}
-            },
-            "Output": {"Region": kit.region, "Bucket": kit.bucket, "Object": output},
-            **operation,
-        },
-    }
+    rule = "imageMogr2/thumbnail/16x16"
+    return kit.batch_job("backfill", rule, source, output, pic_info="false", **operation)
 
 
 def _run_batch(client: CosS3Client, kit: Any, body: dict[str, Any]) -> dict[str, Any]:
