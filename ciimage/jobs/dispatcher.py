@@ -16,13 +16,13 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from ciimage.errors import CIError
+from ciimage.errors import CIError, ProcessingTimeoutError
 from ciimage.jobs.callbacks import CallbackSender
 from ciimage.jobs.config import DEFAULT_JOB_TIMEOUT
-from ciimage.jobs.executors import JobExecutor
+from ciimage.jobs.executors import JobExecutor, shipments
 from ciimage.jobs.runner import JobRunner
 from ciimage.jobs.store import JobRow
-from ciimage.jobs.worker import TaskFailure, TaskOutcome
+from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome
 
 logger = logging.getLogger("ciimage.jobs")
 
@@ -112,28 +112,45 @@ class JobDispatcher:
                 del self._in_flight[job_id]
                 finished += self._record(item.job, item.future)
             elif now > item.deadline:
+                # The slot is free now; the worker stops the job at its plan's deadline (the
+                # same timeout), and a late result is dropped.
                 del self._in_flight[job_id]
-                finished += self.runner.record(
-                    item.job,
-                    TaskFailure(
-                        "RequestTimeout", -60998, f"the job ran over {self.job_timeout:g} seconds"
-                    ),
-                )
+                finished += self.runner.record(item.job, self._timed_out())
         free = self.executor.slots() - len(self._in_flight)
-        for job in self.runner.store.claim_runnable(free):
-            finished += self._launch(job)
+        if self._in_flight:  # full shipments while others run (a shipment ends all at once)
+            free -= free % self.executor.shipment
+        finished += self._launch(self.runner.store.claim_runnable(free))
         if finished:
             self.callbacks.wake()
 
-    def _launch(self, job: JobRow) -> int:
-        try:
-            task = self.runner.task_for(job)
-        except CIError as exc:
-            return self.runner.record(job, TaskFailure(exc.cos_code, exc.code, exc.message))
-        future = self.executor.submit(task, priority=job.job_level)
-        future.add_done_callback(lambda _: self._wakeup.set())
-        self._in_flight[job.job_id] = _InFlight(job, future, time.monotonic() + self.job_timeout)
-        return 0
+    def _timed_out(self) -> TaskFailure:
+        return TaskFailure(
+            ProcessingTimeoutError.cos_code,
+            ProcessingTimeoutError.code,
+            f"the job ran over --job-timeout ({self.job_timeout:g} seconds)",
+        )
+
+    def _launch(self, claimed: list[JobRow]) -> int:
+        """Prepare the claimed jobs and ship them in the executor's shipment size; returns how
+        many ended before shipping (a missing input, a bad rule)."""
+        failed = 0
+        jobs: dict[str, JobRow] = {}
+        tasks: list[PicTask] = []
+        for job in claimed:
+            try:
+                tasks.append(self.runner.task_for(job, timeout=self.job_timeout))
+            except CIError as exc:
+                failed += self.runner.record(job, TaskFailure(exc.cos_code, exc.code, exc.message))
+                continue
+            jobs[job.job_id] = job
+        for group in shipments(tasks, self.executor.shipment):
+            level = max(jobs[task.job_id].job_level for task in group)
+            futures = self.executor.submit(group, priority=level)
+            deadline = time.monotonic() + self.job_timeout
+            for task, future in zip(group, futures, strict=True):
+                future.add_done_callback(lambda _: self._wakeup.set())
+                self._in_flight[task.job_id] = _InFlight(jobs[task.job_id], future, deadline)
+        return failed
 
     def _record(self, job: JobRow, future: Future[TaskOutcome]) -> int:
         try:

@@ -1,21 +1,30 @@
 """Where tasks run: a thread pool, or Dask `distributed` (a LocalCluster, or an existing cluster).
 
 One small interface, so the dispatcher and `ciimage batch` never know which one they drive:
-`start()`, `slots()` (how many tasks are worth keeping in flight), `submit(task, priority)` ->
-a `concurrent.futures.Future[TaskOutcome]`, and `close()`. Workers receive `PicTask` values
-(bytes and a frozen pipeline), never paths, so a remote Dask worker needs no shared file system.
+`start()`, `slots()` (how many tasks are worth keeping in flight), `shipment` (how many tasks to
+hand over at once), `submit(tasks, priority)` -> one `concurrent.futures.Future[TaskOutcome]`
+per task, and `close()`. Workers receive `PicTask` values (bytes and a frozen plan), never paths,
+so a remote Dask worker needs no shared file system.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol
 
 import ciimage
-from ciimage.jobs.worker import PicTask, TaskOutcome, run_pic_task, worker_version
+from ciimage.jobs.worker import (
+    PicTask,
+    TaskOutcome,
+    run_pic_task,
+    run_pic_tasks,
+    worker_version,
+)
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -23,10 +32,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("ciimage.jobs")
 
-# Tasks kept in flight per worker thread: one running, one shipped and waiting, so a worker never
-# idles while the next input crosses the network; memory stays bounded by the cluster's size,
-# not the batch's.
+# Shipments kept in flight per worker thread: one running, one shipped and waiting, so a worker
+# never idles while the next input crosses the network; memory stays bounded by the cluster's
+# size, not the batch's.
 PREFETCH_PER_SLOT = 2
+# Tasks per Dask shipment, up to SHIPMENT_BYTES of input: Dask's fixed cost per task (scatter,
+# update_graph, task-finished, gather, release: ~10 messages through the scheduler) was ~15 ms of
+# client CPU per image, taken from the workers on a 2-core machine. Four 750 kB photos per
+# shipment divide it by four and keep 16 photos (~12 MB) in flight on 2 workers.
+TASKS_PER_SHIPMENT = 4
+SHIPMENT_BYTES = 8 * 1024 * 1024
 _VERSION_RECHECK_SECONDS = 5.0
 _SLOTS_RECHECK_SECONDS = 1.0
 # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers (good for numpy-heavy graphs);
@@ -34,24 +49,57 @@ _SLOTS_RECHECK_SECONDS = 1.0
 # fresh mmap and page-faulted in again: measured 1.2-2x slower thumbnails. Our LocalCluster keeps
 # Dask's other defaults (single-threaded BLAS/OpenMP: one task per worker thread).
 _WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+# One worker thread runs one image at a time; libvips' own pool (one thread per core by default)
+# would put 2 workers x 2 threads on 2 cores. One libvips thread per worker thread, as
+# `ciimage serve` does for its requests; an explicit VIPS_CONCURRENCY still decides.
+_WORKER_VIPS_CONCURRENCY = 1
+# What each worker (and nanny) does besides tasks, for a dashboard a LocalCluster started here does
+# not serve: the statistical profiler samples every thread 100 times a second, the system monitor
+# reads /proc twice a second, the memory monitor 10 times a second (what is in flight is bounded
+# by the slots, so once a second is enough). Measured on the 2-core benchmark: about 4 ms of
+# worker CPU per image.
+_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 
 
 class JobExecutor(Protocol):
     name: str
+    shipment: int  # tasks worth handing to `submit` at once
 
     def start(self) -> None: ...
 
     def slots(self) -> int: ...
 
-    def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]: ...
+    def submit(self, tasks: Sequence[PicTask], priority: int = 0) -> list[Future[TaskOutcome]]: ...
 
     def close(self) -> None: ...
+
+
+def shipments(tasks: Sequence[PicTask], size: int) -> list[list[PicTask]]:
+    """`tasks` in order, grouped by `size` and at most SHIPMENT_BYTES of input per group (a
+    single larger input goes alone)."""
+    groups: list[list[PicTask]] = []
+    current: list[PicTask] = []
+    weight = 0
+    for task in tasks:
+        if current and (len(current) >= size or weight + len(task.data) > SHIPMENT_BYTES):
+            groups.append(current)
+            current, weight = [], 0
+        current.append(task)
+        weight += len(task.data)
+    if current:
+        groups.append(current)
+    return groups
 
 
 class ThreadExecutor:
     """Tasks in this process's threads: no extra processes (tests, small machines)."""
 
     name = "threads"
+    shipment = 1
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
@@ -63,9 +111,9 @@ class ThreadExecutor:
     def slots(self) -> int:
         return self.workers * PREFETCH_PER_SLOT
 
-    def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]:
+    def submit(self, tasks: Sequence[PicTask], priority: int = 0) -> list[Future[TaskOutcome]]:
         assert self._pool is not None, "start() the executor first"
-        return self._pool.submit(run_pic_task, task)
+        return [self._pool.submit(run_pic_task, task) for task in tasks]
 
     def close(self) -> None:
         if self._pool is not None:
@@ -80,6 +128,7 @@ class DaskExecutor:
     """Tasks on Dask workers: `scheduler` None starts a LocalCluster of `workers` processes."""
 
     name = "dask"
+    shipment = TASKS_PER_SHIPMENT
 
     def __init__(
         self, scheduler: str | None = None, workers: int = 2, *, processes: bool = True
@@ -100,7 +149,10 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.scheduler is None:
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}):
+            environ = {**_WORKER_ENVIRON, "VIPS_CONCURRENCY": _WORKER_VIPS_CONCURRENCY}
+            environ.update({k: v for k, v in os.environ.items() if k == "VIPS_CONCURRENCY"})
+            settings = {**_WORKER_CONFIG, "distributed.nanny.pre-spawn-environ": environ}
+            with dask.config.set(settings):
                 self._cluster = LocalCluster(
                     n_workers=self.workers,
                     threads_per_worker=1,
@@ -169,17 +221,20 @@ class DaskExecutor:
             total = sum(
                 count for address, count in threads.items() if allowed is None or address in allowed
             )
-            self._slots, self._slots_at = total * PREFETCH_PER_SLOT, now
+            self._slots, self._slots_at = total * PREFETCH_PER_SLOT * self.shipment, now
             return self._slots
 
-    def submit(self, task: PicTask, priority: int = 0) -> Future[TaskOutcome]:
-        outcome: Future[TaskOutcome] = Future()
+    def submit(self, tasks: Sequence[PicTask], priority: int = 0) -> list[Future[TaskOutcome]]:
+        """One Dask task for all of `tasks` (callers group them by `shipment`)."""
+        outcomes: list[Future[TaskOutcome]] = [Future() for _ in tasks]
         # Scattered straight to a worker: the input bytes never sit in the scheduler's graph.
-        [shipped] = self.client.scatter([task], direct=True, hash=False, workers=self._allowed)
+        [shipped] = self.client.scatter(
+            [tuple(tasks)], direct=True, hash=False, workers=self._allowed
+        )
         remote = self.client.submit(
-            run_pic_task,
+            run_pic_tasks,
             shipped,
-            key=f"ciimage-{task.job_id}-{time.monotonic_ns()}",
+            key=f"ciimage-{tasks[0].job_id}-{time.monotonic_ns()}",
             pure=False,
             priority=priority,
             workers=self._allowed,
@@ -190,15 +245,18 @@ class DaskExecutor:
             # `done`, not `remote`: a closure over its own future is a reference cycle that
             # keeps the task (and its input bytes) in the scheduler until a GC pass.
             try:
-                outcome.set_result(done.result())
+                for outcome, result in zip(outcomes, done.result(), strict=True):
+                    outcome.set_result(result)
             except BaseException as exc:  # a lost worker, a cancelled future
-                outcome.set_exception(exc)
+                for outcome in outcomes:
+                    if not outcome.done():
+                        outcome.set_exception(exc)
             finally:
                 done.release()
                 shipped.release()
 
         remote.add_done_callback(settle)
-        return outcome
+        return outcomes
 
     def close(self) -> None:
         if self._client is not None:

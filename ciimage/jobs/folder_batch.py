@@ -24,7 +24,7 @@ from typing import IO
 from ciimage.errors import CIError, ImageTooLargeError
 from ciimage.header import MAX_INPUT_BYTES
 from ciimage.jobs.batch import walk_bucket
-from ciimage.jobs.executors import JobExecutor
+from ciimage.jobs.executors import JobExecutor, shipments
 from ciimage.jobs.variables import OutputNames
 from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, prepare_task
 from ciimage.rules.ast import Pipeline
@@ -188,25 +188,35 @@ def _drive(
     finish: Callable[[str, Future[TaskOutcome]], None],
     on_progress: Callable[[BatchCounts], None],
 ) -> None:
+    """Keep `executor.slots()` tasks in flight, handed over `executor.shipment` at a time."""
     in_flight: dict[Future[TaskOutcome], str] = {}
     slots = max(1, executor.slots())
-    for key in _pending(batch, keys, journal, counts):
-        while len(in_flight) >= slots:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                finish(in_flight.pop(future), future)
-            on_progress(counts)
-        try:
-            task = _task(batch, key, resolver)
-        except CIError as exc:
-            fail(key, TaskFailure(exc.cos_code, exc.code, exc.message))
-            continue
-        except OSError as exc:
-            fail(key, TaskFailure("NoSuchKey", -46628, f"cannot read {key}: {exc.strerror}"))
-            continue
-        in_flight[executor.submit(task)] = key
-    while in_flight:
+    ready: list[PicTask] = []
+
+    def settle_some() -> None:
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         for future in done:
             finish(in_flight.pop(future), future)
         on_progress(counts)
+
+    def ship() -> None:
+        for group in shipments(ready, executor.shipment):
+            for task, future in zip(group, executor.submit(group), strict=True):
+                in_flight[future] = task.job_id
+        ready.clear()
+
+    for key in _pending(batch, keys, journal, counts):
+        try:
+            ready.append(_task(batch, key, resolver))
+        except CIError as exc:
+            fail(key, TaskFailure(exc.cos_code, exc.code, exc.message))
+        except OSError as exc:
+            fail(key, TaskFailure("NoSuchKey", -46628, f"cannot read {key}: {exc.strerror}"))
+        if len(ready) >= executor.shipment:
+            # Full shipments only: a slot freed by one task of a shipment waits for the rest.
+            while in_flight and len(in_flight) + len(ready) > slots:
+                settle_some()
+            ship()
+    ship()
+    while in_flight:
+        settle_some()

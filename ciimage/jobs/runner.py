@@ -24,7 +24,7 @@ from ciimage.jobs.variables import OutputNames, extension_for_format
 from ciimage.jobs.worker import PicTask, TaskFailure, TaskOutcome, prepare_task
 from ciimage.rules.ast import Pipeline, StyleRef
 from ciimage.server.engine import Engine
-from ciimage.server.errors import NoSuchKeyError
+from ciimage.server.errors import InvalidKeyError, NoSuchKeyError
 from ciimage.server.storage import TEMP_PREFIX, BucketStore, check_key
 from ciimage.server.styles import StyleStore
 
@@ -54,18 +54,20 @@ class JobRunner:
     styles: StyleStore
     engine: Engine
 
-    def task_for(self, job: JobRow) -> PicTask:
-        """Everything the worker needs, read now; a CIError fails the job before it ships."""
+    def task_for(self, job: JobRow, timeout: float | None = None) -> PicTask:
+        """Everything the worker needs, read now; a CIError fails the job before it ships.
+        `timeout`: the job's seconds from now (the worker stops it between actions after)."""
         pic_process = job.operation["PicProcess"]
         assert isinstance(pic_process, dict)
         pipeline = job_pipeline(
             self.engine, self.styles, job.bucket, str(pic_process["ProcessRule"])
         )
-        if not self.objects.exists(job.bucket, job.input_object):
+        try:  # one stat for "exists" and "how big" (each BucketStore call resolves the path)
+            size = self.objects.size(job.bucket, job.input_object)
+        except (NoSuchKeyError, InvalidKeyError):
             raise NoSuchKeyError(
                 f"input object {job.input_object!r} does not exist in bucket {job.bucket!r}"
-            )
-        size = self.objects.size(job.bucket, job.input_object)
+            ) from None
         if size > MAX_INPUT_BYTES:
             raise ImageTooLargeError(
                 f"input object {job.input_object!r} is {size} bytes; CI processes up to "
@@ -77,6 +79,7 @@ class JobRunner:
             pipeline,
             self.engine.resolver(self.objects.root, job.bucket),
             is_pic_info=pic_process.get("IsPicInfo") == "true",
+            timeout=timeout,
         )
 
     def sweep_half_written(self, jobs: Sequence[JobRow]) -> int:

