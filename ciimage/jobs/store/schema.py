@@ -10,6 +10,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from ciimage.files import new_file_mode
+
 STORE_FOLDER = ".ciimage"
 STORE_FILE = "jobs.sqlite3"
 SCHEMA_VERSION = "1"
@@ -53,11 +55,5 @@ def open_store_database(path: Path) -> sqlite3.Connection:
     db.execute(
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
     )
-    os.chmod(path, 0o666 & ~_umask())
+    os.chmod(path, new_file_mode())
     return db
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
