@@ -112,9 +112,9 @@ class JobDispatcher:
                 del self._in_flight[job_id]
                 finished += self._record(item.job, item.future)
             elif now > item.deadline:
-                # The slot is free now; the worker stops the job at its plan's deadline (the
-                # same timeout), and a late result is dropped.
+                # Its slot is free now (see `abandon`); a late result is dropped.
                 del self._in_flight[job_id]
+                self.executor.abandon([item.future])
                 finished += self.runner.record(item.job, self._timed_out())
         free = self.executor.slots() - len(self._in_flight)
         if self._in_flight:  # full shipments while others run (a shipment ends all at once)
@@ -127,7 +127,7 @@ class JobDispatcher:
         return TaskFailure(
             ProcessingTimeoutError.cos_code,
             ProcessingTimeoutError.code,
-            f"the job ran over --job-timeout ({self.job_timeout:g} seconds)",
+            f"the job ran over --job-timeout ({self.job_timeout:g} s)",
         )
 
     def _launch(self, claimed: list[JobRow]) -> int:

@@ -14,17 +14,12 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
 import ciimage
-from ciimage.jobs.worker import (
-    PicTask,
-    TaskOutcome,
-    run_pic_task,
-    run_pic_tasks,
-    worker_version,
-)
+from ciimage.jobs.thread_executor import ThreadExecutor
+from ciimage.jobs.worker import PicTask, TaskOutcome, run_pic_tasks, worker_version
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -75,6 +70,8 @@ class JobExecutor(Protocol):
 
     def submit(self, tasks: Sequence[PicTask], priority: int = 0) -> list[Future[TaskOutcome]]: ...
 
+    def abandon(self, futures: Sequence[Future[TaskOutcome]]) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -93,31 +90,6 @@ def shipments(tasks: Sequence[PicTask], size: int) -> list[list[PicTask]]:
     if current:
         groups.append(current)
     return groups
-
-
-class ThreadExecutor:
-    """Tasks in this process's threads: no extra processes (tests, small machines)."""
-
-    name = "threads"
-    shipment = 1
-
-    def __init__(self, workers: int) -> None:
-        self.workers = max(1, workers)
-        self._pool: ThreadPoolExecutor | None = None
-
-    def start(self) -> None:
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ciimage-job")
-
-    def slots(self) -> int:
-        return self.workers * PREFETCH_PER_SLOT
-
-    def submit(self, tasks: Sequence[PicTask], priority: int = 0) -> list[Future[TaskOutcome]]:
-        assert self._pool is not None, "start() the executor first"
-        return [self._pool.submit(run_pic_task, task) for task in tasks]
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class WorkerVersionError(RuntimeError):
@@ -258,6 +230,10 @@ class DaskExecutor:
         remote.add_done_callback(settle)
         return outcomes
 
+    def abandon(self, futures: Sequence[Future[TaskOutcome]]) -> None:
+        """Nothing to free: Dask cannot stop a running task, and a task whose plan deadline
+        (the same timeout) passed before it started stops before its first action."""
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -265,8 +241,11 @@ class DaskExecutor:
             self._cluster.close()
 
 
+__all__ = ["DaskExecutor", "JobExecutor", "ThreadExecutor", "make_executor", "shipments"]
+
+
 def make_executor(kind: str, workers: int, scheduler: str | None = None) -> JobExecutor:
     """`threads` or `dask` (a LocalCluster, or the cluster at `scheduler`)."""
     if kind == "threads" and scheduler is None:
-        return ThreadExecutor(workers)
+        return ThreadExecutor(workers, PREFETCH_PER_SLOT)
     return DaskExecutor(scheduler, workers)
