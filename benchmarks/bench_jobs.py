@@ -284,7 +284,7 @@ def test_batch_job_through_the_server(benchmark: Any, served: Any) -> None:
             if got["JobsDetail"][0]["State"] != "Running":
                 cpu.append(cpu_line(tree.snapshot(), before))
                 return
-            time.sleep(0.1)  # each poll is a request the server serves: a few ms of its CPU
+            time.sleep(0.25)  # each poll is a request the server serves: a few ms of its CPU
 
     benchmark.pedantic(run, rounds=1, iterations=1)
     peak = _peak_rss_mb(process.pid)

@@ -9,6 +9,7 @@ so a remote Dask worker needs no shared file system.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
@@ -54,6 +55,8 @@ _WORKER_VIPS_CONCURRENCY = 1
 # by the slots, so once a second is enough). Measured on the 2-core benchmark: about 4 ms of
 # worker CPU per image.
 _WORKER_CONFIG = {
+    # tasks are placed on a worker by `_place` and restricted to it: nothing to steal
+    "distributed.scheduler.work-stealing": False,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
@@ -114,6 +117,8 @@ class DaskExecutor:
         self._refused: set[str] = set()
         self._checked_at = 0.0
         self._slots, self._slots_at = 0, -_SLOTS_RECHECK_SECONDS
+        self._threads: dict[str, int] = {}  # allowed worker -> threads
+        self._outstanding: collections.Counter[str] = collections.Counter()  # shipments
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -176,40 +181,66 @@ class DaskExecutor:
             )
         self._allowed = None if not refused else matching
 
+    def _refresh(self) -> None:
+        """The allowed workers' threads, asked of the scheduler at most once a second (the
+        dispatcher asks for slots every turn). Called with the lock held."""
+        now = time.monotonic()
+        if now - self._slots_at < _SLOTS_RECHECK_SECONDS:
+            return
+        self._slots_at = now
+        try:
+            self._check_versions()
+        except WorkerVersionError:
+            logger.exception("no usable Dask worker")
+            self._threads, self._slots = {}, 0
+            return
+        allowed = self._allowed
+        self._threads = {
+            address: count
+            for address, count in self.client.nthreads().items()
+            if allowed is None or address in allowed
+        }
+        self._slots = sum(self._threads.values()) * PREFETCH_PER_SLOT * self.shipment
+
     def slots(self) -> int:
-        """Worker threads of the allowed workers, times the prefetch; asked of the scheduler at
-        most once a second (the dispatcher calls this every turn)."""
+        """Worker threads of the allowed workers, times the prefetch, in tasks."""
         with self._lock:
-            now = time.monotonic()
-            if now - self._slots_at < _SLOTS_RECHECK_SECONDS:
-                return self._slots
-            try:
-                self._check_versions()
-            except WorkerVersionError:
-                logger.exception("no usable Dask worker")
-                return 0
-            allowed = self._allowed
-            threads = self.client.nthreads()
-            total = sum(
-                count for address, count in threads.items() if allowed is None or address in allowed
-            )
-            self._slots, self._slots_at = total * PREFETCH_PER_SLOT * self.shipment, now
+            self._refresh()
             return self._slots
+
+    def _place(self) -> str | None:
+        """The allowed worker with the fewest of our shipments per thread. Dask's scatter
+        places round-robin, whatever each worker already holds, so a worker that finished
+        early could idle while the next shipments queue at the other."""
+        with self._lock:
+            self._refresh()
+            if not self._threads:
+                return None
+            address = min(
+                self._threads, key=lambda key: self._outstanding[key] / self._threads[key]
+            )
+            self._outstanding[address] += 1
+            return address
+
+    def _placed_done(self, address: str | None) -> None:
+        if address is not None:
+            with self._lock:
+                self._outstanding[address] -= 1
 
     def submit(self, tasks: Sequence[PicTask], priority: int = 0) -> list[Future[TaskOutcome]]:
         """One Dask task for all of `tasks` (callers group them by `shipment`)."""
         outcomes: list[Future[TaskOutcome]] = [Future() for _ in tasks]
+        address = self._place()
+        workers = self._allowed if address is None else [address]
         # Scattered straight to a worker: the input bytes never sit in the scheduler's graph.
-        [shipped] = self.client.scatter(
-            [tuple(tasks)], direct=True, hash=False, workers=self._allowed
-        )
+        [shipped] = self.client.scatter([tuple(tasks)], direct=True, hash=False, workers=workers)
         remote = self.client.submit(
             run_pic_tasks,
             shipped,
             key=f"ciimage-{tasks[0].job_id}-{time.monotonic_ns()}",
             pure=False,
             priority=priority,
-            workers=self._allowed,
+            workers=workers,
             allow_other_workers=False,
         )
 
@@ -226,6 +257,7 @@ class DaskExecutor:
             finally:
                 done.release()
                 shipped.release()
+                self._placed_done(address)
 
         remote.add_done_callback(settle)
         return outcomes
