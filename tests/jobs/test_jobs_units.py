@@ -15,7 +15,7 @@ from PIL import Image
 import ciimage
 from ciimage.jobs.callbacks import post
 from ciimage.jobs.errors import InvalidJobError
-from ciimage.jobs.executors import DaskExecutor, ThreadExecutor
+from ciimage.jobs.executors import SHIPMENT_BYTES, DaskExecutor, ThreadExecutor, shipments
 from ciimage.jobs.model import CallbackPolicy, parse_time
 from ciimage.jobs.store import JobFilter, JobStore, NewJob
 from ciimage.jobs.variables import OutputNames
@@ -186,6 +186,60 @@ def test_worker_task_is_a_picklable_plan_and_reports_errors_as_values(kit: Any) 
     stale = dataclasses.replace(task, version="0.0.0")
     failure = run_pic_task(stale).failure
     assert failure is not None and "server 0.0.0" in failure.message
+
+
+def test_task_input_travels_out_of_band_with_protocol_5(kit: Any) -> None:
+    """As Dask pickles: the input is a buffer of its own, not copied into the stream."""
+    task = prepare_task(ID, kit.photo(300, 200), ciimage.validate("imageMogr2/rotate/90"), None)
+    buffers: list[pickle.PickleBuffer] = []
+    stream = pickle.dumps(task, protocol=5, buffer_callback=buffers.append)
+    assert [bytes(buffer.raw()) for buffer in buffers] == [task.data]
+    assert task.data not in stream
+    received = pickle.loads(stream, buffers=[memoryview(bytearray(task.data))])
+    assert received == task and type(received.data) is bytes
+
+
+def test_shipments_group_by_count_and_input_bytes(kit: Any) -> None:
+    small = _task(kit)
+    large = dataclasses.replace(small, data=b"x" * (SHIPMENT_BYTES // 2 + 1))
+    assert [len(group) for group in shipments([small] * 9, 4)] == [4, 4, 1]
+    # two large inputs would be over SHIPMENT_BYTES together: each goes alone
+    sizes = [len(group) for group in shipments([small, large, large, small], 4)]
+    assert sizes == [2, 2]
+    assert shipments([], 4) == []
+
+
+def test_thread_executor_abandon_frees_the_thread(kit: Any) -> None:
+    """A task given up on keeps computing, but the next task runs beside it."""
+    import threading
+
+    from ciimage.jobs import thread_executor
+
+    release = threading.Event()
+    original = thread_executor.run_pic_task
+
+    def blocking(task: PicTask) -> Any:
+        if task.job_id == "stuck":
+            release.wait(30)
+        return original(task)
+
+    executor = ThreadExecutor(1)
+    thread_executor.run_pic_task = blocking
+    try:
+        executor.start()
+        stuck, waiting = executor.submit(
+            [dataclasses.replace(_task(kit), job_id="stuck"), _task(kit)]
+        )
+        kit.wait_for(stuck.running, timeout=10, what="the stuck task to start")
+        executor.abandon([stuck])
+        assert waiting.result(timeout=30).failure is None
+        assert not stuck.done()
+        release.set()
+        assert stuck.result(timeout=30).failure is None
+    finally:
+        release.set()
+        thread_executor.run_pic_task = original
+        executor.close()
 
 
 def _logo() -> bytes:
