@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ciimage.rules import ast
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Size = tuple[int, int]
 
