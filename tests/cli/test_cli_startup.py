@@ -76,3 +76,15 @@ def test_without_a_writable_cache_folder_rules_still_parse(tmp_path) -> None:
         timeout=120,
     )
     assert (done.returncode, done.stderr) == (0, b"")
+
+
+def test_processing_a_small_jpeg_with_pillow_imports_neither_numpy_nor_pyvips(tmp_path) -> None:
+    from PIL import Image
+
+    source, output = tmp_path / "small.jpg", tmp_path / "out.jpg"
+    Image.new("RGB", (640, 480), (90, 140, 200)).save(source, quality=85)
+    rule = "imageMogr2/thumbnail/320x"
+    imported = _imported("process", str(source), rule, "-o", str(output))
+    assert "PIL" in imported and imported.isdisjoint({"numpy", "pyvips", "skimage", "starlette"})
+    with Image.open(output) as done:
+        assert done.size == (320, 240)  # the run did the work
