@@ -23,7 +23,8 @@ HEAVY = (
 PROBE = """
 import contextlib, io, json, sys
 from ciimage.cli import main
-with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+with contextlib.redirect_stdout(io.TextIOWrapper(io.BytesIO())), \
+        contextlib.redirect_stderr(io.StringIO()):
     try:
         main(sys.argv[1:])
     except SystemExit:
@@ -48,6 +49,16 @@ def _imported(*args: str) -> set[str]:
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("process", "--help")])
 def test_help_imports_no_image_or_server_library(args: tuple[str, ...]) -> None:
     assert _imported(*args) == set()
+
+
+def test_image_info_and_explain_need_no_numpy(tmp_path) -> None:
+    from PIL import Image
+
+    source = tmp_path / "small.jpg"
+    Image.new("RGB", (64, 48), (90, 140, 200)).save(source)
+    assert _imported("info", str(source)).isdisjoint({"numpy", "pyvips", "lark", "regex"})
+    explained = _imported("explain", "imageMogr2/thumbnail/!50p", "--size", "640x480")
+    assert explained.isdisjoint({"numpy", "pyvips", "PIL", "lark", "regex"})
 
 
 def test_validate_imports_the_rule_language_only() -> None:
