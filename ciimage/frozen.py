@@ -78,6 +78,8 @@ class Frozen:
 def frozen(cls: _C) -> _C:
     """Record `cls`'s dataclass fields; its methods come from `Frozen` (see the module doc)."""
     dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
+    # Declared frozen to dataclasses too, so that a frozen dataclass may subclass it.
+    cls.__dataclass_params__.frozen = True  # type: ignore[attr-defined]
     fields = dataclasses.fields(cls)
     cls._names = tuple(f.name for f in fields)
     cls._compared = tuple(f.name for f in fields if f.compare)

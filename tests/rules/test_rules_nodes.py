@@ -51,6 +51,17 @@ def test_nodes_are_frozen_and_keep_the_dataclass_api() -> None:
     assert "positions" not in repr(node)
 
 
+def test_a_frozen_dataclass_may_subclass_a_node() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Marked(ast.Rotate):
+        mark: str = "x"
+
+    node = Marked(90, mark="y")
+    assert (node.degrees, node.mark) == (90, "y") and node == Marked(90, mark="y")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        node.mark = "z"  # type: ignore[misc]
+
+
 def test_pipelines_pickle_and_copy_with_their_positions() -> None:
     pipeline = validate("imageMogr2/thumbnail/!50p/rotate/90|watermark/2/text/5rWL6K-V")
     for clone in (pickle.loads(pickle.dumps(pipeline)), copy.deepcopy(pipeline)):
