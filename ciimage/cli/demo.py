@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ciimage.cli.demo_examples import EXAMPLES, PHOTOS, TRUNCATED, Example
+from ciimage.cli.demo_examples import EXAMPLES, PHOTOS, TRUNCATED, ZOOM_GIF, Example
 from ciimage.errors import CIError
 
 
@@ -42,6 +42,7 @@ class Picture:
     size: int
     quality: int | None = None
     milliseconds: float | None = None
+    frames: int = 1
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ def input_bytes(name: str) -> bytes | None:
     if name == TRUNCATED:
         whole = photograph(PHOTOS["coffee.jpg"])
         return whole[: len(whole) // 2]
+    if name == ZOOM_GIF:
+        return zooming_gif(photograph(PHOTOS["chelsea.jpg"]))
     path = samples_dir() / name
     return path.read_bytes() if path.is_file() else None
 
@@ -111,13 +114,33 @@ def photograph(name: str, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def zooming_gif(jpeg: bytes, frames: int = 12, size: tuple[int, int] = (300, 200)) -> bytes:
+    """An animated GIF slowly zooming into the photograph's centre (to 60%), 100 ms a frame."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(jpeg)) as photo:
+        photo = photo.convert("RGB")
+    width, height = photo.size
+    pictures = []
+    for index in range(frames):
+        keep = 1 - 0.4 * index / (frames - 1)
+        box_w, box_h = width * keep, height * keep
+        box = ((width - box_w) / 2, (height - box_h) / 2, (width + box_w) / 2, (height + box_h) / 2)
+        frame = photo.resize(size, Image.Resampling.BILINEAR, box=box)
+        pictures.append(frame.quantize(colors=64, method=Image.Quantize.FASTOCTREE))
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, "GIF", save_all=True, append_images=pictures[1:], duration=100, loop=0)
+    return buffer.getvalue()
+
+
 def describe(path: str, data: bytes) -> Picture:
     from ciimage.header import read_checked_header
     from ciimage.imaging.jpeg_quality import estimate_jpeg_quality
 
     header = read_checked_header(data)
     quality = estimate_jpeg_quality(data) if header.format == "jpg" else None
-    return Picture(path, header.format, header.width, header.height, len(data), quality)
+    return Picture(path, header.format, header.width, header.height, len(data), quality,
+                   frames=header.frames)  # fmt: skip
 
 
 def show(
@@ -137,7 +160,7 @@ def show(
     name = f"outputs/{index:02d}.{result.format}"
     (out / name).write_bytes(result.data)
     output = Picture(name, result.format, result.width, result.height, len(result.data),
-                     result.quality, elapsed)  # fmt: skip
+                     result.quality, elapsed, result.frames)  # fmt: skip
     return Shown(example, source, output, None)
 
 

@@ -4,10 +4,8 @@ Captions quote CI's documentation (`shared/spec/image-processing.txt`) for the r
 family links to the section of `docs/semantics.md` that records how ciimage reads it. Photographs
 come from scikit-image's wheel (public domain: NASA's astronaut and rocket, Rachel Michetti's
 coffee, Stefan van der Walt's cat Chelsea); the synthetic samples stay for what a photograph cannot
-show: EXIF orientation (sideways.jpg) and transparency (logo.png).
-
-Animated examples (GIF/WebP frames) are to be added as a family of their own once animation
-lands: give them `sample="animated.gif"` and the page shows them like any other.
+show: EXIF orientation (sideways.jpg), transparency (logo.png) and animation (animated.gif). The
+animated photograph (ZOOM_GIF) is made at run time from Chelsea: 12 frames zooming in, as a GIF.
 """
 
 from __future__ import annotations
@@ -43,6 +41,7 @@ FORMAT = Family("Format and quality", "Output: quality, formats, metadata, size-
 FILTERS = Family("Filters", "Filters (colour bands only; alpha is kept)")
 VIEW = Family("imageView2", "imageView2 (ruling 11)")
 WATERMARKS = Family("Watermarks", "Watermarks (watermark/1, watermark/2) and fonts")
+ANIMATED = Family("Animated images", "Animated images (ruling 18)")
 PIPELINE = Family("Pipelines", "Pipeline and planning")
 REFUSED = Family(
     "Refused, as CI refuses them", "The rule language (parse, validate, canonical form)"
@@ -57,6 +56,7 @@ PHOTOS = {
 }
 
 TRUNCATED = "truncated.jpg"  # the coffee photograph cut in half, for a decoding error
+ZOOM_GIF = "chelsea-zoom.gif"  # an animated GIF made from the Chelsea photograph
 
 _RED = b64("#FF0000")
 _WHITE = b64("#FFFFFF")
@@ -128,6 +128,21 @@ EXAMPLES: tuple[Example, ...] = (
             f"watermark/2/text/{b64('ciimage demo')}/fill/{b64('#FFD700')}/fontsize/36"
             "/gravity/north/dy/16",
             "Position of the text watermark, which is a square in a 3x3 grid (north)"),
+    Example(ANIMATED, ZOOM_GIF, "imageMogr2/thumbnail/200x",
+            "The width of the output image, with the height scaled automatically (every frame "
+            "of an animated GIF; each keeps its delay)"),
+    Example(ANIMATED, ZOOM_GIF, "imageMogr2/format/webp",
+            "Animated image formats such as GIF, WebP, and TPG can be interconverted."),
+    Example(ANIMATED, ZOOM_GIF, "imageMogr2/cgif/4",
+            "Optimizes images in the GIF format by reducing frames and colors of images: "
+            "FrameNumber=(1,100]: Compress the image to the specified number of frames"),
+    Example(ANIMATED, ZOOM_GIF,
+            f"watermark/2/text/{b64('ciimage')}/fill/{_WHITE}/fontsize/28/gravity/south/dy/12",
+            "CI uses the watermark API to add text watermarks in real time (here on every frame "
+            "of an animated GIF, at the same place)"),
+    Example(ANIMATED, "animated.gif", "imageMogr2/format/png",
+            "An animated input written as JPG, PNG, BMP, HEIF or AVIF gives its first frame "
+            "(addendum ruling 18)"),
     Example(PIPELINE, "rocket.jpg",
             "imageMogr2/thumbnail/!50p|imageMogr2/rotate/90|imageMogr2/grayscale/1",
             "Pipeline: several operations in sequence, joined by the pipeline operator |"),
@@ -135,6 +150,8 @@ EXAMPLES: tuple[Example, ...] = (
             "The value can be 0–360.", refused=True),
     Example(REFUSED, "coffee.jpg", "imageMogr2/thumbnail/20000x",
             "Ensure that image dimensions are equal to or less than 9,999 pixels.", refused=True),
+    Example(REFUSED, "animated.gif", "imageMogr2/iradius/40",
+            "This operation is not supported for GIF images.", refused=True),
     Example(REFUSED, TRUNCATED, "imageMogr2/rotate/90",
             "A file cut short: CI cannot read it either", refused=True),
 )  # fmt: skip

@@ -1,7 +1,7 @@
 """The HTML of `ciimage demo`: an index by family, then one card per example.
 
-Every <img> carries its label's facts as data-* attributes (format, width, height, bytes), so a
-test can check the page against the files it names. Inputs are drawn with
+Every <img> carries its label's facts as data-* attributes (format, width, height, frames,
+bytes), so a test can check the page against the files it names. Inputs are drawn with
 `image-orientation: none`: the browser would otherwise apply EXIF orientation itself, and
 auto-orient would seem to do nothing.
 """
@@ -99,13 +99,15 @@ def _side(picture: Picture, scale: float, kind: str, role: str) -> str:
         f'<div class="side {kind}"><img src="{html.escape(picture.path)}" alt="{role}" '
         f'width="{shown_width}" height="{shown_height}" data-format="{picture.format}" '
         f'data-width="{picture.width}" data-height="{picture.height}" '
-        f'data-bytes="{picture.size}"><div class="label">{_label(picture)}</div></div>'
+        f'data-bytes="{picture.size}" data-frames="{picture.frames}">'
+        f'<div class="label">{_label(picture)}</div></div>'
     )
 
 
 def _label(picture: Picture) -> str:
     size = [f"{picture.width}x{picture.height}"] if picture.width else []
-    facts = [picture.format, *size, f"{picture.size:,} bytes"]
+    frames = [f"{picture.frames} frames"] if picture.frames > 1 else []
+    facts = [picture.format, *size, *frames, f"{picture.size:,} bytes"]
     if picture.quality:
         facts.append(f"q{picture.quality}")
     if picture.milliseconds is not None:

@@ -4,31 +4,35 @@ The planner turns each operation into a few of these; `prepare` replaces the two
 more than sizes (`FaceCrop`, `Overlay`) by concrete ones (`Resize`/`Extract`, `Composite`), so an
 `ExecutionPlan` holds only actions a backend can run without I/O or decisions.
 
-Every action is a frozen dataclass and pickles. An operation written once on numpy for both
-backends subclasses `ArrayAction`: the backend hands it the frame as an (h, w, bands) uint8 array
-(3 bands, or 4 with alpha) and takes the array it returns back (see `ArrayAction`).
+Every action is a frozen dataclass (built by `ciimage.frozen`, cheap at import) and pickles. An
+operation written once on numpy for both backends subclasses `ArrayAction`: the backend hands it
+the frame as an (h, w, bands) uint8 array (3 bands, or 4 with alpha) and takes the array it
+returns back (see `ArrayAction`).
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import field
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from ciimage.frozen import Frozen, frozen
 from ciimage.rules import ast
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Size = tuple[int, int]
 
 
-class Action:
+class Action(Frozen):
     """Base of every action. `size_after` is the frame size the action leaves."""
 
     def size_after(self, size: Size) -> Size:
         return size
 
 
-@dataclass(frozen=True)
+@frozen
 class Resize(Action):
     width: int
     height: int
@@ -37,7 +41,7 @@ class Resize(Action):
         return self.width, self.height
 
 
-@dataclass(frozen=True)
+@frozen
 class Extract(Action):
     left: int
     top: int
@@ -48,7 +52,7 @@ class Extract(Action):
         return self.width, self.height
 
 
-@dataclass(frozen=True)
+@frozen
 class Embed(Action):
     """Place the image at (left, top) on a `width` x `height` canvas of `color` (pad/1)."""
 
@@ -62,7 +66,7 @@ class Embed(Action):
         return self.width, self.height
 
 
-@dataclass(frozen=True)
+@frozen
 class Mask(Action):
     """Make the outside of a circle (`circle`) or a rounded rectangle (`rounded`) transparent."""
 
@@ -70,7 +74,7 @@ class Mask(Action):
     radius: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Turn(Action):
     """Rotate clockwise by `degrees` onto a transparent `width` x `height` canvas."""
 
@@ -82,7 +86,7 @@ class Turn(Action):
         return self.width, self.height
 
 
-@dataclass(frozen=True)
+@frozen
 class Orient(Action):
     """Apply EXIF orientation `orientation` (2-8) so the image is upright."""
 
@@ -92,19 +96,19 @@ class Orient(Action):
         return (size[1], size[0]) if self.orientation >= 5 else size
 
 
-@dataclass(frozen=True)
+@frozen
 class Mirror(Action):
     direction: ast.FlipDirection
 
 
-@dataclass(frozen=True)
+@frozen
 class Adjust(Action):
     """A pixel filter that keeps the size: blur, bright, contrast, sharpen or grayscale."""
 
     operation: ast.Blur | ast.Bright | ast.Contrast | ast.Sharpen | ast.Grayscale
 
 
-@dataclass(frozen=True, eq=False)
+@frozen
 class Composite(Action):
     """Composite `tile` ((h, w, 4) uint8 RGBA, straight alpha) "over" at each position.
 
@@ -114,6 +118,10 @@ class Composite(Action):
 
     tile: np.ndarray = field(repr=False)
     positions: tuple[tuple[int, int], ...]
+
+    # By identity (an array has no single truth value), as `dataclass(eq=False)` would leave it.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 class ArrayAction(Action):
@@ -132,7 +140,7 @@ class ArrayAction(Action):
 # ---- actions that only exist between planning and prepare ----
 
 
-@dataclass(frozen=True)
+@frozen
 class FaceCrop(Action):
     """scrop: cover `width` x `height`, then crop around the largest face; no face, no change.
 
@@ -147,21 +155,21 @@ class FaceCrop(Action):
         return self.width, self.height
 
 
-@dataclass(frozen=True)
+@frozen
 class Overlay(Action):
     """A watermark stage; `prepare` builds its tile and positions (a `Composite`)."""
 
     node: ast.ImageWatermark | ast.TextWatermark
 
 
-@dataclass(frozen=True)
+@frozen
 class BlindMark(Action):
     """A `watermark/3` stage; `prepare` reads its mark (types 1, 2) into a `BlindEmbed`."""
 
     node: ast.BlindWatermark
 
 
-@dataclass(frozen=True)
+@frozen
 class BlindEmbed(ArrayAction):
     """Add a blind watermark (ciimage.watermark.blind.embed_blind) on numpy, either backend."""
 

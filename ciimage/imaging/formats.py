@@ -76,11 +76,11 @@ def encoder(fmt: str) -> str | None:
 
 
 def can_decode(library: str, fmt: str) -> bool:
-    return fmt in CODECS and library in _available(CODECS[fmt].decoders)
+    return fmt in CODECS and library in CODECS[fmt].decoders and _available((library,)) != ()
 
 
 def can_encode(library: str, fmt: str) -> bool:
-    return fmt in CODECS and library in _available(CODECS[fmt].encoders)
+    return fmt in CODECS and library in CODECS[fmt].encoders and _available((library,)) != ()
 
 
 def open_with_pillow(data: bytes) -> PILImage.Image:
@@ -89,7 +89,8 @@ def open_with_pillow(data: bytes) -> PILImage.Image:
 
     from PIL import Image
 
-    register_heif()
+    if data[4:8] == b"ftyp":  # HEIF and AVIF are ISO-BMFF; importing pillow-heif costs ~10 ms
+        register_heif()
     return Image.open(io.BytesIO(data))
 
 

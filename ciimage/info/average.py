@@ -7,8 +7,6 @@ see `ciimage.imaging.formats`) go through Pillow and numpy.
 
 from __future__ import annotations
 
-import numpy as np
-
 from ciimage.decode_errors import decode_error
 from ciimage.errors import UnsupportedFormatError
 from ciimage.header import ImageHeader, read_checked_header
@@ -74,6 +72,8 @@ def _pillow_means(data: bytes) -> tuple[float, float, float]:
             rgba = image.convert("RGBA")
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise decode_error("bmp", exc) from exc
+    import numpy as np
+
     pixels = np.asarray(rgba, dtype=np.float64)
     alpha = pixels[..., 3:4] / 255.0
     flat = pixels[..., :3] * alpha + _WHITE * (1.0 - alpha)

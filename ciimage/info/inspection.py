@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ciimage.errors import ImageError
 from ciimage.header import check_input_size, sniff_format
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TS_PACKET = 188
 TS_SYNC = 0x47
@@ -72,6 +73,8 @@ def inspect(data: bytes) -> dict[str, Any]:
 
 def find_ts_stream(data: bytes) -> HiddenStream | None:
     """The longest run of valid TS packets (the earliest on a tie), or None."""
+    import numpy as np
+
     raw = np.frombuffer(data, dtype=np.uint8)
     reach = MIN_PACKETS * TS_PACKET
     if len(raw) < reach:
@@ -103,6 +106,8 @@ def find_ts_stream(data: bytes) -> HiddenStream | None:
 def _runs(candidates: np.ndarray) -> list[tuple[int, int]]:
     """(begin, packets) of each maximal run, from the sorted offsets where a run of
     MIN_PACKETS starts: offsets 188 apart belong to one run."""
+    import numpy as np
+
     by_phase = candidates[np.lexsort((candidates, candidates % TS_PACKET))]
     breaks = np.flatnonzero(np.diff(by_phase) != TS_PACKET) + 1
     firsts = np.concatenate(([0], breaks))

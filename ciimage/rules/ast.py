@@ -1,15 +1,18 @@
 """The typed operation tree a rule parses into.
 
-Nodes are frozen dataclasses with every documented default written in, so that later stages never
-re-derive a default. Where a value came from in the rule text is kept in `positions`, which takes no
-part in equality: `validate(p.to_rule()) == p` compares meaning, not spelling.
+Nodes are frozen dataclasses (built by `ciimage.frozen`, which is cheap at import) with every
+documented default written in, so that later stages never re-derive a default. Where a value came
+from in the rule text is kept in `positions`, which takes no part in equality:
+`validate(p.to_rule()) == p` compares meaning, not spelling.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
+
+from ciimage.frozen import Frozen, frozen
 
 
 def _positions() -> Any:
@@ -44,8 +47,8 @@ class GeometryKind(StrEnum):
     AREA = "area"  # <N>@: at most N pixels
 
 
-@dataclass(frozen=True)
-class ThumbnailGeometry:
+@frozen
+class ThumbnailGeometry(Frozen):
     kind: GeometryKind
     width: int | None = None
     height: int | None = None
@@ -56,16 +59,16 @@ class ThumbnailGeometry:
 # ---- imageMogr2 operations (run in the order written) ----
 
 
-@dataclass(frozen=True)
-class Thumbnail:
+@frozen
+class Thumbnail(Frozen):
     geometry: ThumbnailGeometry
     pad: bool = False
     color: str = "#FFFFFF"
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Cut:
+@frozen
+class Cut(Frozen):
     width: int
     height: int
     dx: int
@@ -73,8 +76,8 @@ class Cut:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Crop:
+@frozen
+class Crop(Frozen):
     """`crop/WxH` (either side optional) at `gravity`; `advanced` is the `!WxHaDXaDY` form."""
 
     width: int | None
@@ -86,33 +89,33 @@ class Crop:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class IRadius:
+@frozen
+class IRadius(Frozen):
     radius: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class RRadius:
+@frozen
+class RRadius(Frozen):
     radius: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class SCrop:
+@frozen
+class SCrop(Frozen):
     width: int
     height: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Rotate:
+@frozen
+class Rotate(Frozen):
     degrees: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class AutoOrient:
+@frozen
+class AutoOrient(Frozen):
     positions: dict[str, int] = _positions()
 
 
@@ -121,34 +124,34 @@ class FlipDirection(StrEnum):
     HORIZONTAL = "horizontal"
 
 
-@dataclass(frozen=True)
-class Flip:
+@frozen
+class Flip(Frozen):
     direction: FlipDirection
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Format:
+@frozen
+class Format(Frozen):
     """Output format by CI's short name: jpg jpeg yjpeg png gif webp bmp heif avif tpg svgc."""
 
     format: str
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class CGif:
+@frozen
+class CGif(Frozen):
     frames: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Interlace:
+@frozen
+class Interlace(Frozen):
     enabled: bool
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Quality:
+@frozen
+class Quality(Frozen):
     """`quality/Q`: min(input quality, Q); `force` (`Q!`) uses Q as it is."""
 
     value: int
@@ -156,56 +159,56 @@ class Quality:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class RQuality:
+@frozen
+class RQuality(Frozen):
     value: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class LQuality:
+@frozen
+class LQuality(Frozen):
     value: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Blur:
+@frozen
+class Blur(Frozen):
     radius: int
     sigma: float
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Bright:
+@frozen
+class Bright(Frozen):
     value: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Contrast:
+@frozen
+class Contrast(Frozen):
     value: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Sharpen:
+@frozen
+class Sharpen(Frozen):
     value: int
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Grayscale:
+@frozen
+class Grayscale(Frozen):
     enabled: bool
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Strip:
+@frozen
+class Strip(Frozen):
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class SizeLimit:
+@frozen
+class SizeLimit(Frozen):
     """`size-limit/15k`: JPEG output at most `size` bytes (k = 1024, m = 1024*1024).
 
     `keep_smaller` (`15k!`) returns the input instead when the output is not smaller.
@@ -245,8 +248,8 @@ MogrOperation = (
 # ---- stages ----
 
 
-@dataclass(frozen=True)
-class MogrStage:
+@frozen
+class MogrStage(Frozen):
     """One `imageMogr2/...` stage: operations in execution order."""
 
     operations: tuple[MogrOperation, ...]
@@ -254,8 +257,8 @@ class MogrStage:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class ViewStage:
+@frozen
+class ViewStage(Frozen):
     """`imageView2/<mode>/w/<W>/h/<H>/format/<F>/q/<Q>[!]/rq/<R>/lq/<L>`.
 
     mode None: format and quality only (addendum ruling 11b).
@@ -273,8 +276,8 @@ class ViewStage:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class ImageWatermark:
+@frozen
+class ImageWatermark(Frozen):
     """`watermark/1`: `image` is the decoded `http://` URL of the watermark object."""
 
     image: str
@@ -290,8 +293,8 @@ class ImageWatermark:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class TextWatermark:
+@frozen
+class TextWatermark(Frozen):
     """`watermark/2`: `text` decoded to str, `fill` as `#RRGGBB`, `font` a supported font name."""
 
     text: str
@@ -311,8 +314,8 @@ class TextWatermark:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class BlindWatermark:
+@frozen
+class BlindWatermark(Frozen):
     """`watermark/3`: add a blind watermark (type 1 semi-blind, 2 blind, 3 text)."""
 
     type: int
@@ -322,8 +325,8 @@ class BlindWatermark:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class BlindWatermarkExtract:
+@frozen
+class BlindWatermarkExtract(Frozen):
     """`watermark/4`: extract a blind watermark."""
 
     type: int
@@ -331,28 +334,28 @@ class BlindWatermarkExtract:
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class ImageInfo:
+@frozen
+class ImageInfo(Frozen):
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class Exif:
+@frozen
+class Exif(Frozen):
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class ImageAve:
+@frozen
+class ImageAve(Frozen):
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class ImageInspect:
+@frozen
+class ImageInspect(Frozen):
     positions: dict[str, int] = _positions()
 
 
-@dataclass(frozen=True)
-class StyleRef:
+@frozen
+class StyleRef(Frozen):
     """`style/NAME`: resolved by whoever holds the styles (the server, or `process(styles=...)`)."""
 
     name: str
@@ -364,8 +367,8 @@ QueryStage = ImageInfo | Exif | ImageAve | ImageInspect
 Stage = MogrStage | ViewStage | WatermarkStage | QueryStage | StyleRef
 
 
-@dataclass(frozen=True)
-class Pipeline:
+@frozen
+class Pipeline(Frozen):
     stages: tuple[Stage, ...]
 
     def to_rule(self) -> str:

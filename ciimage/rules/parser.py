@@ -1,5 +1,6 @@
 """Text -> AST: the Lark grammar (grammar/ci.lark plus productions generated from the specs) and
-the transformer that builds typed nodes while the LALR parser runs.
+the transformer that builds typed nodes while the LALR parser runs. The parser runs on Lark's
+standalone runtime (`ciimage.rules.lalr_runtime`), so parsing a rule does not import lark.
 
 Syntax errors become `RuleError`s that name the offending segment, what is allowed there and, for
 a misspelt name, the nearest valid one.
@@ -8,13 +9,9 @@ a misspelt name, the nearest valid one.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+from typing import TYPE_CHECKING, Any
 
 from ciimage.errors import RuleError
 from ciimage.resources import resource_dir
@@ -30,6 +27,21 @@ from ciimage.rules.specs import (
     context_params,
 )
 from ciimage.rules.values import SYNTAXES
+
+if TYPE_CHECKING:
+    from lark import Token
+
+# The options the parser is built with (see grammar/ci.lark).
+PARSER_OPTIONS: dict[str, Any] = {
+    "lexer": "contextual",
+    "keep_all_tokens": True,
+    "maybe_placeholders": False,
+}
+
+
+def _is_token(child: Any) -> bool:
+    # Tokens are the only str children: every callback returns a Value, ParamValue or node.
+    return isinstance(child, str)
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,7 @@ def grammar_text() -> str:
 
 def _first_position(children: list[Any]) -> int:
     for child in children:
-        if isinstance(child, Token):
+        if _is_token(child):
             return child.start_pos or 0
         if isinstance(child, Value):
             return child.position
@@ -102,11 +114,11 @@ def _int(token: Token) -> int:
 
 
 def _ints(children: list[Any]) -> list[int]:
-    return [_int(c) for c in children if isinstance(c, Token) and c.type in ("INT", "SIGNED_INT")]
+    return [_int(c) for c in children if _is_token(c) and c.type in ("INT", "SIGNED_INT")]
 
 
 def _offsets(children: list[Any]) -> tuple[int, int]:
-    found = [c for c in children if isinstance(c, Token) and c.type == "OFFSET"]
+    found = [c for c in children if _is_token(c) and c.type == "OFFSET"]
     if not found:
         return 0, 0
     return tuple(int(o[1:]) * (-1 if o[0] == "-" else 1) for o in found)  # type: ignore[return-value]
@@ -131,8 +143,9 @@ def _crop(width: bool, height: bool, advanced: bool):
     return build
 
 
-class RuleTransformer(Transformer):
-    """Builds AST nodes bottom-up while the LALR parser reduces (no parse tree is kept)."""
+class RuleTransformer:
+    """Builds AST nodes bottom-up while the LALR parser reduces (no parse tree is kept): Lark calls
+    the method named after each rule with its children."""
 
     GK = ast.GeometryKind
     g_scale = _geometry(GK.SCALE, ("percent",))
@@ -224,7 +237,7 @@ class RuleTransformer(Transformer):
         )
 
     def start(self, children: list[Any]) -> ast.Pipeline:
-        return ast.Pipeline(tuple(c for c in children if not isinstance(c, Token)))
+        return ast.Pipeline(tuple(c for c in children if not _is_token(c)))
 
 
 def _params(children: list[Any]) -> list[ParamValue]:
@@ -334,27 +347,15 @@ def build_keyed_stage(spec: Any, params: list[ParamValue], position: int) -> Any
 
 
 @cache
-def _lark() -> Lark:
-    # Building the LALR tables is most of a short command's start-up; Lark keeps them in a cache
-    # file it checks against the grammar's hash (a stale or damaged file is rebuilt).
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        transformer=RuleTransformer(),
-        keep_all_tokens=True,
-        maybe_placeholders=False,
-        cache=_cache_file() or False,
-    )
+def _runtime() -> Any:
+    from ciimage.rules.lalr_runtime import load_runtime
+
+    return load_runtime(grammar_text(), PARSER_OPTIONS)
 
 
-def _cache_file() -> str | None:
-    import lark
-
-    from ciimage.files import user_cache_file
-
-    version = f"lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    return user_cache_file(f"rules-{version}.lark-cache")
+@cache
+def _parser() -> Any:
+    return _runtime().Lark_StandAlone(transformer=RuleTransformer())
 
 
 def parse_rule_text(text: str) -> ast.Pipeline:
@@ -363,17 +364,18 @@ def parse_rule_text(text: str) -> ast.Pipeline:
         raise RuleError(
             "the rule is empty: expected imageMogr2/..., imageView2/..., watermark/N/..."
         )
+    parser, runtime = _parser(), _runtime()
     try:
-        return _lark().parse(text)
-    except VisitError as exc:
+        return parser.parse(text)
+    except runtime.VisitError as exc:
         if isinstance(exc.orig_exc, RuleError):
             raise exc.orig_exc from None
         raise
-    except UnexpectedEOF:
+    except runtime.UnexpectedEOF:
         raise describe_syntax_error(text, len(text)) from None
-    except UnexpectedCharacters as exc:
+    except runtime.UnexpectedCharacters as exc:
         raise describe_syntax_error(text, exc.pos_in_stream) from None
-    except UnexpectedInput as exc:
+    except runtime.UnexpectedInput as exc:
         token = getattr(exc, "token", None)
         pos = len(text) if token is None or token.type == "$END" else token.start_pos
         raise describe_syntax_error(text, pos) from None

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from ciimage.cli import main
-from ciimage.cli.demo_examples import EXAMPLES, REFUSED, TRUNCATED
+from ciimage.cli.demo_examples import EXAMPLES, REFUSED, TRUNCATED, ZOOM_GIF
 
 
 class _Page(HTMLParser):
@@ -58,8 +58,39 @@ def test_every_image_exists_decodes_and_matches_its_label(demo) -> None:
         with Image.open(path) as decoded:
             decoded.load()
             assert decoded.size == (int(image["data-width"]), int(image["data-height"])), path
+            assert getattr(decoded, "n_frames", 1) == int(image["data-frames"]), path
             expected = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[decoded.format]
             assert image["data-format"] == expected
+
+
+def test_animated_examples_keep_their_frames(demo) -> None:
+    out, parsed = demo
+    pairs = {}
+    for index, image in enumerate(parsed.images):
+        if image["alt"] == "output":
+            pairs[image["src"]] = (parsed.images[index - 1], image)
+    rules = [example.rule for example in EXAMPLES if not example.refused]
+    by_rule = dict(zip(rules, sorted(pairs.values(), key=lambda pair: pair[1]["src"]), strict=True))
+    animated = {rule: pair for rule, pair in by_rule.items() if pair[0]["data-frames"] != "1"}
+    assert len(animated) >= 5 and {pair[0]["src"] for pair in animated.values()} >= {
+        f"inputs/{ZOOM_GIF}",
+        "inputs/animated.gif",
+    }
+    source, cut = animated["imageMogr2/cgif/4"]
+    assert int(source["data-frames"]) > 4 and cut["data-frames"] == "4"
+    source, webp = animated["imageMogr2/format/webp"]
+    assert webp["data-format"] == "webp" and webp["data-frames"] == source["data-frames"]
+    assert animated["imageMogr2/format/png"][1]["data-frames"] == "1"  # the first frame
+    thumbnail = animated["imageMogr2/thumbnail/200x"][1]
+    assert (thumbnail["data-width"], thumbnail["data-frames"]) == ("200", source["data-frames"])
+    with Image.open(out / thumbnail["src"]) as decoded:
+        delays = []
+        for frame in range(decoded.n_frames):
+            decoded.seek(frame)
+            delays.append(decoded.info["duration"])
+    assert delays == [100] * int(source["data-frames"])  # every frame keeps its delay
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f"{source['data-frames']} frames" in page  # the label says it
 
 
 def test_input_and_output_are_drawn_at_one_scale(demo) -> None:

@@ -43,10 +43,13 @@ def backend_name(
         raise UnsupportedFormatError("the vips backend needs pyvips, which cannot be imported")
     if name != "auto":
         return name
+    # Asked first, so that such a run never imports pyvips (~55 ms of a `ciimage process`).
+    if _pillow_is_faster(input_format, output_format, actions, input_size):
+        return "pillow"
     vips_codecs = formats.can_decode(formats.VIPS, input_format) and formats.can_encode(
         formats.VIPS, output_format
     )
-    if not vips_codecs or _pillow_is_faster(input_format, output_format, actions, input_size):
+    if not vips_codecs:
         return "pillow"
     return "vips"
 

@@ -13,11 +13,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ciimage.imaging.actions import Action, ArrayAction, Resize
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ciimage.header import ImageHeader
     from ciimage.imaging.encode import Encoded
     from ciimage.imaging.metadata import Metadata
@@ -113,6 +113,8 @@ class Backend(ABC):
 
     def rgb_array(self, frame: Frame, max_side: int) -> tuple[np.ndarray, float]:
         """An RGB uint8 array of the frame no longer than `max_side`, and its scale factor."""
+        import numpy as np
+
         array = self.to_array(frame)[..., :3]
         height, width = array.shape[:2]
         step = max(1, -(-max(width, height) // max_side))

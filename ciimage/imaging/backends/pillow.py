@@ -8,9 +8,8 @@ each frame's disposal), so every frame is the whole canvas.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PIL import Image
 
 from ciimage.decode_errors import decode_error
@@ -31,6 +30,9 @@ from ciimage.imaging.actions import (
 from ciimage.imaging.backends.base import Animation, Backend, EncodeRequest, Source
 from ciimage.imaging.formats import open_with_pillow
 from ciimage.imaging.steps import adjust, crop, radius, resize, rotate, watermark
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # CI's own pixel limit is checked from the header before decoding; Pillow's lower default
 # bomb limit would refuse images CI accepts.
@@ -92,10 +94,14 @@ class PillowBackend(Backend):
         return _STEPS[type(action)](frame, action)
 
     def to_array(self, frame: Image.Image) -> np.ndarray:
+        import numpy as np
+
         array = np.asarray(frame, dtype=np.uint8)
         return array[:, :, None] if array.ndim == 2 else array
 
     def from_array(self, array: np.ndarray) -> Image.Image:
+        import numpy as np
+
         array = np.ascontiguousarray(array, dtype=np.uint8)
         if array.ndim == 3 and array.shape[2] == 1:
             array = array[:, :, 0]
@@ -112,6 +118,8 @@ class PillowBackend(Backend):
         if factor < 1.0:
             target = (max(1, round(frame.width * factor)), max(1, round(frame.height * factor)))
             small = small.resize(target, Image.Resampling.BILINEAR)
+        import numpy as np
+
         return np.asarray(small, dtype=np.uint8), small.width / frame.width
 
     def join(self, frames: list[Image.Image], animation: Animation | None) -> Any:
@@ -144,6 +152,8 @@ def image_has_alpha(image: Image.Image) -> bool:
 def _to_rgb(image: Image.Image, alpha: bool) -> Image.Image:
     if image.mode.startswith("I;16") or image.mode == "I":
         # 16-bit greyscale: keep the high byte, as an 8-bit conversion would.
+        import numpy as np
+
         array = np.asarray(image, dtype=np.uint32) >> 8
         image = Image.fromarray(array.astype(np.uint8), "L")
     target = "RGBA" if alpha else "RGB"

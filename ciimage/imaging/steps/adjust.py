@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageFilter
 
 from ciimage.imaging.actions import Adjust
 from ciimage.rules import ast
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyvips
 
 SHARPEN_SIGMA = 1.0
@@ -29,6 +29,8 @@ _MIN_KERNEL_AMPLITUDE = 1e-4
 
 
 def level_table(operation: ast.Bright | ast.Contrast) -> np.ndarray:
+    import numpy as np
+
     levels = np.arange(256, dtype=np.float64)
     if isinstance(operation, ast.Bright):
         out = levels + 255.0 * operation.value / 100.0

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 
 from ciimage.imaging.actions import Mask
 from ciimage.imaging.steps.alpha import pillow_with_alpha, vips_with_alpha
 
 if TYPE_CHECKING:
+    import numpy as np
     import pyvips
 
 
@@ -41,6 +41,8 @@ def vips_mask(image: pyvips.Image, action: Mask) -> pyvips.Image:
 
 def mask_array(width: int, height: int, radius: int) -> np.ndarray:
     """The same coverage as `vips_mask`, as uint8, computed only in the four corner squares."""
+    import numpy as np
+
     mask = np.full((height, width), 255, dtype=np.uint8)
     if radius <= 0:
         return mask

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image
 
 from ciimage.imaging.actions import Composite
@@ -31,6 +30,7 @@ def visible_positions(
 
 
 def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
+    import numpy as np
     import pyvips
 
     tile = np.ascontiguousarray(action.tile, dtype=np.uint8)
@@ -53,6 +53,8 @@ def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
 
 
 def pillow_composite(image: Image.Image, action: Composite) -> Image.Image:
+    import numpy as np
+
     tile_array = np.ascontiguousarray(action.tile, dtype=np.uint8)
     th, tw = tile_array.shape[:2]
     positions = visible_positions(action.positions, (tw, th), image.size)
