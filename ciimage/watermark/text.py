@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ciimage.errors import RuleError
+from ciimage.watermark.cmap import CharacterMap
 from ciimage.watermark.fonts import BundledFace, coverage, face_chain, load_font
 from ciimage.watermark.geometry import shadow_offset
 from ciimage.watermark.raster import RGBA
@@ -44,12 +45,14 @@ def parse_fill(fill: str) -> tuple[int, int, int]:
     return (value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF
 
 
-def _face_for_character(character: str, chain: tuple[BundledFace, ...]) -> BundledFace:
+def _face_for_character(
+    character: str, chain: tuple[BundledFace, ...], maps: tuple[CharacterMap, ...]
+) -> BundledFace:
     if character.isspace():
         return chain[0]
     codepoint = ord(character)
-    for face in chain:
-        if codepoint in coverage(face):
+    for face, characters in zip(chain, maps, strict=True):
+        if codepoint in characters:
             return face
     # No bundled font has it: the requested font's own .notdef box is the honest rendering.
     return chain[0]
@@ -58,13 +61,14 @@ def _face_for_character(character: str, chain: tuple[BundledFace, ...]) -> Bundl
 def split_runs(line: str, font_name: str) -> list[TextRun]:
     """A line cut into runs, each in the first face of the font's chain that has its glyphs."""
     chain = face_chain(font_name)
+    maps = tuple(coverage(face) for face in chain)
+    faces = [_face_for_character(character, chain, maps) for character in line]
     runs: list[TextRun] = []
-    for character in line:
-        face = _face_for_character(character, chain)
-        if runs and runs[-1].face == face:
-            runs[-1] = TextRun(face, runs[-1].text + character)
-        else:
-            runs.append(TextRun(face, character))
+    start = 0
+    for index in range(1, len(line) + 1):
+        if index == len(line) or faces[index] != faces[start]:
+            runs.append(TextRun(faces[start], line[start:index]))
+            start = index
     return runs
 
 
@@ -83,7 +87,8 @@ def render_coverage(text: str, font_name: str, size: int) -> np.ndarray:
     primary = load_font(face_chain(font_name)[0], size)
     ascent, descent = primary.getmetrics()
     line_height = ascent + descent
-    widths = [sum(load_font(run.face, size).getlength(run.text) for run in line) for line in lines]
+    advances = [[load_font(run.face, size).getlength(run.text) for run in line] for line in lines]
+    widths = [sum(line) for line in advances]
     # A margin of one em on every side holds overhanging glyphs and tall fallback faces.
     margin = size
     canvas_width = int(max(widths, default=0)) + 2 * margin + 1
@@ -94,10 +99,10 @@ def render_coverage(text: str, font_name: str, size: int) -> np.ndarray:
     for index, line in enumerate(lines):
         x = float(margin)
         baseline = margin + index * line_height + ascent
-        for run in line:
+        for run, advance in zip(line, advances[index], strict=True):
             font: ImageFont.FreeTypeFont = load_font(run.face, size)
             draw.text((x, baseline), run.text, fill=255, font=font, anchor="ls")
-            x += font.getlength(run.text)
+            x += advance
     mask = np.asarray(canvas, dtype=np.uint8)
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
