@@ -7,6 +7,7 @@ which would pick whatever fonts the host has).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,8 +82,32 @@ def render_coverage(text: str, font_name: str, size: int) -> np.ndarray:
     """Glyph coverage (uint8, 0-255) of `text` in `font_name` at `size` px, cut to its ink.
 
     Lines (separated by newlines) stack at the primary font's line height and start flush left;
-    runs in fallback fonts share the line's baseline.
+    runs in fallback fonts share the line's baseline. The array is read-only: a server draws the
+    same watermark text on every image, so small masks are kept (`_recent_coverage`).
     """
+    key = (text, font_name, size)
+    mask = _recent_coverage.get(key)
+    if mask is not None:
+        return mask
+    mask = _draw_coverage(text, font_name, size)
+    mask.flags.writeable = False
+    if mask.size <= CACHED_MASK_PIXELS:
+        with _recent_lock:  # the server prepares images in several threads
+            if len(_recent_coverage) >= CACHED_MASKS:
+                _recent_coverage.pop(next(iter(_recent_coverage)))  # the oldest
+            _recent_coverage[key] = mask
+    return mask
+
+
+# Text masks kept between calls: at most CACHED_MASKS of at most CACHED_MASK_PIXELS bytes each
+# (4 MB in all); larger texts are drawn every time.
+CACHED_MASKS = 16
+CACHED_MASK_PIXELS = 256 * 1024
+_recent_coverage: dict[tuple[str, str, int], np.ndarray] = {}
+_recent_lock = threading.Lock()
+
+
+def _draw_coverage(text: str, font_name: str, size: int) -> np.ndarray:
     lines = list(_line_runs(text, font_name))
     primary = load_font(face_chain(font_name)[0], size)
     ascent, descent = primary.getmetrics()
