@@ -175,6 +175,8 @@ def _vips_with_metadata(image: pyvips.Image, kept: Metadata) -> pyvips.Image:
 
     if not (kept.exif or kept.icc or kept.xmp):
         return image  # saved with keep=NONE: libvips writes none of the fields it carries
+    if _carries(image, kept):
+        return image  # the input's own metadata, unchanged: no copy (a pipeline stage) needed
     image = _vips_without_metadata(image)
     if kept.exif:
         image.set_type(pyvips.GValue.blob_type, "exif-data", kept.exif)
@@ -185,6 +187,21 @@ def _vips_with_metadata(image: pyvips.Image, kept: Metadata) -> pyvips.Image:
     if kept.xmp:
         image.set_type(pyvips.GValue.blob_type, "xmp-data", kept.xmp)
     return image
+
+
+def _carries(image: pyvips.Image, kept: Metadata) -> bool:
+    """Whether `image` already holds exactly the kept EXIF (and orientation), ICC and XMP: the
+    keep flags name only those, so the saver writes nothing else it carries."""
+    fields = image.get_fields()
+    for name, value in (("exif-data", kept.exif), ("icc-profile-data", kept.icc)):
+        if value and (name not in fields or bytes(image.get(name)) != value):
+            return False
+    if kept.xmp:
+        return False  # libvips' XMP field may differ in padding: always set ours
+    if kept.exif:
+        orientation = int(image.get("orientation")) if "orientation" in fields else 1
+        return orientation == kept.orientation
+    return True
 
 
 def _vips_keep_flags(kept: Metadata) -> int:
