@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+import pyvips
 from PIL import Image
 
 from ciimage.imaging.process import process
@@ -150,6 +151,7 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 VERSUS_ROUNDS = 6
 VERSUS_QUALITY = 85
 CIIMAGE_RULE = f"{RULE}/quality/{VERSUS_QUALITY}"
+LIBVIPS_DEFAULT_THREADS = pyvips.concurrency_get()
 THUMBOR_PATH = "unsafe/fit-in/512x512"
 
 
@@ -278,6 +280,11 @@ def test_versus_thumbor(
     thumbor_job, thumbor_clients = _http_job(thumbor_url, lambda i: f"{THUMBOR_PATH}/p{i}.jpg")
 
     def library_job(index: int) -> None:
+        pyvips.concurrency_set(LIBVIPS_DEFAULT_THREADS)
+        assert process(photos[index % IMAGES], CIIMAGE_RULE).width == 512
+
+    def library_one_thread_job(index: int) -> None:
+        pyvips.concurrency_set(1)  # as `ciimage serve` runs each image
         assert process(photos[index % IMAGES], CIIMAGE_RULE).width == 512
 
     jobs = {
@@ -285,10 +292,12 @@ def test_versus_thumbor(
         "ciimage serve --workers 2": workers_job,
         "thumbor": thumbor_job,
         "library": library_job,
+        "library, 1 libvips thread per image": library_one_thread_job,
     }
     try:
         results = benchmark.pedantic(_versus_rounds, args=(jobs,), rounds=1, iterations=1)
     finally:
+        pyvips.concurrency_set(LIBVIPS_DEFAULT_THREADS)
         for client in [*ciimage_clients, *workers_clients, *thumbor_clients]:
             client.close()
     for name, (rps, p50) in results.items():
@@ -301,6 +310,11 @@ def test_versus_thumbor(
     )
     two = results["ciimage serve --workers 2"][0]
     print(f"ciimage --workers 2 / thumbor: {two / theirs:.2f}x; / one process: {two / ours:.2f}x")
+    one_thread = results["library, 1 libvips thread per image"][0]
+    print(
+        f"bare library / thumbor: {bound / theirs:.2f}x (the ceiling for the server's ratio); "
+        f"1 libvips thread per image / default: {one_thread / bound:.2f}x"
+    )
     benchmark.extra_info["ratio_vs_thumbor"] = round(ours / theirs, 3)
     benchmark.extra_info["ratio_vs_library"] = round(ours / bound, 3)
 

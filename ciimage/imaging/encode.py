@@ -43,10 +43,15 @@ _VIPS_METADATA_FIELDS = frozenset({"orientation", "jpeg-comment", "gif-comment"}
 _FULL_CHROMA_FROM_QUALITY = 90
 _PNG_COMPRESSION = 6
 # AV1/HEVC encoder speed per (format, library), chosen by measurement (docs/semantics.md, "AVIF
-# and HEIF encoding"): the libraries' default speeds took 25 s for a 12 MP AVIF on 2 cores.
+# and HEIF encoding", benchmarks/bench_avif.py): the libraries' default speeds took 25 s for a
+# 12 MP AVIF on 2 cores. libaom's default tuning at its fast speeds wrote 3x the bytes of its
+# slowest speed at the same quality setting; tuned for SSIM the fastest speed writes about what the
+# slowest does (1.17x at 1000x750, PSNR no lower) in the same time.
 ENCODER_SPEED: dict[tuple[str, str], dict[str, Any]] = {
-    ("avif", "vips"): {"effort": 0},  # heifsave: 0 fastest .. 9 slowest (default 4)
-    ("avif", "pillow"): {"speed": 10},  # Pillow AVIF: 10 fastest .. 0 slowest (default 6)
+    # heifsave: effort 0 fastest .. 9 slowest (default 4)
+    ("avif", "vips"): {"effort": 0, "tune": "ssim"},
+    # Pillow AVIF: speed 10 fastest .. 0 slowest (default 6); libaom options as key/value pairs
+    ("avif", "pillow"): {"speed": 10, "advanced": (("tune", "ssim"),)},
     ("heif", "pillow-heif"): {"enc_params": {"preset": "ultrafast"}},  # x265 (default slow)
 }
 # GIF palettes (docs/semantics.md, "Animated images"). Frames that only moved pixels keep their
@@ -173,6 +178,10 @@ def _vips_without_metadata(image: pyvips.Image) -> pyvips.Image:
 def _vips_with_metadata(image: pyvips.Image, kept: Metadata) -> pyvips.Image:
     import pyvips
 
+    if not (kept.exif or kept.icc or kept.xmp):
+        return image  # saved with keep=NONE: libvips writes none of the fields it carries
+    if _carries(image, kept):
+        return image  # the input's own metadata, unchanged: no copy (a pipeline stage) needed
     image = _vips_without_metadata(image)
     if kept.exif:
         image.set_type(pyvips.GValue.blob_type, "exif-data", kept.exif)
@@ -183,6 +192,21 @@ def _vips_with_metadata(image: pyvips.Image, kept: Metadata) -> pyvips.Image:
     if kept.xmp:
         image.set_type(pyvips.GValue.blob_type, "xmp-data", kept.xmp)
     return image
+
+
+def _carries(image: pyvips.Image, kept: Metadata) -> bool:
+    """Whether `image` already holds exactly the kept EXIF (and orientation), ICC and XMP: the
+    keep flags name only those, so the saver writes nothing else it carries."""
+    fields = image.get_fields()
+    for name, value in (("exif-data", kept.exif), ("icc-profile-data", kept.icc)):
+        if value and (name not in fields or bytes(image.get(name)) != value):
+            return False
+    if kept.xmp:
+        return False  # libvips' XMP field may differ in padding: always set ours
+    if kept.exif:
+        orientation = int(image.get("orientation")) if "orientation" in fields else 1
+        return orientation == kept.orientation
+    return True
 
 
 def _vips_keep_flags(kept: Metadata) -> int:
@@ -205,13 +229,14 @@ def _vips_pixels_for(image: pyvips.Image, fmt: str) -> pyvips.Image:
     for formats without alpha."""
     wide_ok = fmt == "png"
     # Arrays turned into images are labelled by band count alone (a 16-bit RGB as "srgb").
-    if image.interpretation in ("multiband", "srgb", "b-w", "rgb16", "grey16"):
-        grey = image.bands <= 2
-        if image.format == "ushort":
-            image = image.copy(interpretation="grey16" if grey else "rgb16")
-        elif image.format == "uchar":
-            image = image.copy(interpretation="b-w" if grey else "srgb")
     interpretation = image.interpretation
+    if interpretation in ("multiband", "srgb", "b-w", "rgb16", "grey16"):
+        grey = image.bands <= 2
+        labels = {"ushort": "grey16" if grey else "rgb16", "uchar": "b-w" if grey else "srgb"}
+        label = labels.get(image.format, interpretation)
+        if label != interpretation:  # each copy is a pipeline stage (~0.2 ms on a thumbnail)
+            image = image.copy(interpretation=label)
+            interpretation = label
     if interpretation == "cmyk" and fmt == "jpg" and not image.hasalpha():
         return image  # JPEG stores CMYK as it is
     if interpretation not in ("srgb", "b-w") and not (

@@ -176,18 +176,26 @@ class _Preparer:
         active = tuple(p.stage for p in dry.stages if p.skipped is None)
         if not active:
             return untouched
-        settings = _settings(active, header, input_quality)
+        if len(active) < len(stages):  # skipped stages set nothing
+            settings = _settings(active, header, input_quality)
+            animated = header.animated and settings.format in ANIMATED_OUTPUTS
         if settings.format == "svgc":
             return ExecutionPlan(SVGC, Source(header), query=query)
-        animated = header.animated and settings.format in ANIMATED_OUTPUTS
-        context = planner.PlanContext(header.orientation, animated, header.format)
+        planned = dry.actions
         name = backend_name(
             self.backend_choice,
             decode_key(header),
             settings.format,
-            dry.actions,
+            planned,
             (header.width, header.height),
         )
+        if len(active) == len(stages) and not any(type(a) in RESOLVERS for a in planned):
+            # Nothing to settle from pixels or files: the dry run is the plan (planned once).
+            done, size = list(planned), (dry.width, dry.height)
+            return self._plan(
+                list(dry.stages), done, size, settings, animated, name, query, input_quality
+            )
+        context = planner.PlanContext(header.orientation, animated, header.format)
         self.probe = _Probe(get_backend(name), self.data, Source(header))
         stage_plans, done, size = self._stages(stages, context)
         return self._plan(stage_plans, done, size, settings, animated, name, query, input_quality)

@@ -103,5 +103,8 @@ def load_font(face: BundledFace, size: int) -> ImageFont.FreeTypeFont:
     )
 
 
+@lru_cache(maxsize=len(BUNDLED_FACES) + len(FALLBACK_FACES))
 def coverage(face: BundledFace) -> CharacterMap:
+    # Cached per face: text layout asks once per character drawn, and building the face's path
+    # each time cost more than drawing the text (issue 14).
     return character_map(face.path, face.index)

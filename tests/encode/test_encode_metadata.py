@@ -137,7 +137,7 @@ def test_jpeg_segments_are_read_as_libvips_reads_them(
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     multi_chunk = _save(photo, "JPEG", icc_profile=profile + b"\0" * 150_000)
     for data in (jpeg_with_metadata, multi_chunk, _save(photo, "JPEG")):
-        exif, icc, xmp, _ = _read_jpeg_segments(data)  # type: ignore[misc]
+        (exif, icc, xmp, _), _comment = _read_jpeg_segments(data)  # type: ignore[misc]
         vips_exif, vips_icc, vips_xmp, _ = _read_with_vips(data)  # type: ignore[misc]
         assert (exif, icc, xmp) == (vips_exif, vips_icc, vips_xmp)
 
@@ -147,5 +147,5 @@ def test_a_jpeg_cut_inside_its_segments_falls_back_to_the_decoders(
 ) -> None:
     from ciimage.imaging.metadata import _read_jpeg_segments
 
-    assert _read_jpeg_segments(jpeg_with_metadata[:40]) is None
+    assert _read_jpeg_segments(jpeg_with_metadata[:40])[0] is None
     assert read_metadata(jpeg_with_metadata[:40]) == NO_METADATA

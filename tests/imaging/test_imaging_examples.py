@@ -206,7 +206,7 @@ def test_unknown_backend_is_a_ci_error(images):
 
 def test_auto_backend_choice_follows_codecs_and_measured_speed():
     from ciimage.imaging.backends import choose_backend
-    from ciimage.imaging.plan import Adjust, Resize, Turn
+    from ciimage.imaging.plan import Adjust, Overlay, Resize, Turn
     from ciimage.rules import ast
 
     def chosen(inp, out, actions, size=(6000, 4000)):
@@ -227,6 +227,12 @@ def test_auto_backend_choice_follows_codecs_and_measured_speed():
     assert chosen("jpg", "jpg", [Resize(512, 342)], (640, 427)) == "vips"  # 1.25x
     assert chosen("jpg", "jpg", [Resize(512, 384)], (2000, 1500)) == "vips"  # 3.9x, 3 MP
     assert chosen("jpg", "jpg", [Adjust(ast.Blur(8, 5.0))], (640, 427)) == "vips"
+    # A watermark at everyday sizes: Pillow blends the tile's box, libvips every pixel.
+    mark = Overlay(ast.TextWatermark(text="ci"))
+    assert chosen("jpg", "jpg", [mark], (640, 427)) == "pillow"
+    assert chosen("jpg", "jpg", [Resize(200, 133), mark], (640, 427)) == "pillow"
+    assert chosen("jpg", "jpg", [mark], (2000, 1500)) == "vips"
+    assert chosen("jpg", "webp", [mark]) == "vips"
 
 
 def test_svg_input_rasterises_and_svgc_keeps_it_vector():

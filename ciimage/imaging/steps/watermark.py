@@ -61,10 +61,22 @@ def pillow_composite(image: Image.Image, action: Composite) -> Image.Image:
     if not positions:
         return image
     tile = Image.fromarray(tile_array, "RGBA")
-    had_alpha = image.mode == "RGBA"
-    base = image.convert("RGBA")
+    if image.mode == "RGBA":
+        base = image.copy()
+        for x, y in positions:
+            # alpha_composite wants a non-negative destination: clip the tile instead.
+            src_x, src_y = max(0, -x), max(0, -y)
+            base.alpha_composite(tile, dest=(max(0, x), max(0, y)), source=(src_x, src_y))
+        return base
+    # An opaque frame: only each tile's box goes through RGBA and back (the whole frame's
+    # conversions cost more than the blend on a small watermark).
+    result = image.copy()
+    width, height = image.size
     for x, y in positions:
-        # alpha_composite wants a non-negative destination: clip the tile instead.
-        src_x, src_y = max(0, -x), max(0, -y)
-        base.alpha_composite(tile, dest=(max(0, x), max(0, y)), source=(src_x, src_y))
-    return base if had_alpha else base.convert("RGB")
+        left, top = max(0, x), max(0, y)
+        right, bottom = min(x + tw, width), min(y + th, height)
+        box = result.crop((left, top, right, bottom)).convert("RGBA")
+        source = (left - x, top - y, right - x, bottom - y)
+        box.alpha_composite(tile, source=source)
+        result.paste(box.convert("RGB"), (left, top))
+    return result
