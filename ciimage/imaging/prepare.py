@@ -365,6 +365,8 @@ def _strip_safe(action: act.Action, index: int, header: ImageHeader) -> bool:
         return index == 0 and action.width < header.width and action.height < header.height
     if isinstance(action, act.Adjust):
         return isinstance(action.operation, (ast.Bright, ast.Contrast, ast.Grayscale))
+    if isinstance(action, act.Composite):
+        return True  # the libvips step places the tile on every frame of the strip
     return isinstance(action, act.Mirror) and action.direction is ast.FlipDirection.HORIZONTAL
 
 
