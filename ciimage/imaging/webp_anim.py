@@ -23,9 +23,10 @@ import numpy as np
 if TYPE_CHECKING:
     import pyvips
 
-# Below this many pixels in all (frames x width x height) libwebp's own animation encoder runs:
-# it is the smaller file (inter-frame blending) and takes under about 3 s of CPU.
-PARALLEL_FROM_PIXELS = 20_000_000
+# Below this many pixels in all (frames x width x height) libwebp's own animation encoder runs
+# (about 1 s of CPU at most): its blending of nearly unchanged pixels can make the smaller file
+# where a frame changes little. Above it, CPU time is what counts.
+PARALLEL_FROM_PIXELS = 8_000_000
 # libwebp method for the stills: 1 measured 21 ms and 7.1 kB per 960x720 frame against 17 ms /
 # 8.1 kB at 0 and 27 ms / 7.0 kB at 2 (docs/semantics.md).
 FRAME_EFFORT = 1
