@@ -54,3 +54,48 @@ def test_a_frame_without_page_height_is_one_frame():
     # The tile lands once, at (12, 25) of the whole image, never on the rows of "frame 2".
     changed = np.argwhere(np.any(out != before, axis=2))
     assert changed[:, 0].min() >= PAGE - 5 and changed[:, 0].max() < PAGE - 5 + 12
+
+
+def animated_gif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    pictures = []
+    for index in range(5):  # flat colours, so palettes stay close to exact
+        frame = np.empty((60, 80, 3), dtype=np.uint8)
+        frame[:] = (30 + 40 * index, 150, 60)
+        frame[10:30, 5 + 10 * index : 25 + 10 * index] = (20, 20, 200)
+        pictures.append(Image.fromarray(frame))
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, "GIF", save_all=True, append_images=pictures[1:], duration=50)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "before", ["imageMogr2/thumbnail/40x|", "imageMogr2/grayscale/1|", "imageMogr2/bright/10|"]
+)
+@pytest.mark.parametrize("gravity", ["south", "north", "center/batch/1/degree/20"])
+def test_strip_watermark_matches_the_frame_by_frame_backend(before, gravity):
+    import io
+
+    from PIL import Image, ImageSequence
+
+    from ciimage import process
+    from ciimage.imaging.prepare import prepare
+
+    text = "Q0k"  # "CI"
+    rule = f"{before}watermark/2/text/{text}/fontsize/14/fill/I0ZGRkZGRg/gravity/{gravity}"
+    data = animated_gif()
+    assert prepare(data, rule).source.whole_strip  # libvips composites over the strip
+
+    def frames(backend: str) -> list[np.ndarray]:
+        image = Image.open(io.BytesIO(process(data, rule, backend=backend).data))
+        return [np.asarray(f.convert("RGB"), dtype=np.int16) for f in ImageSequence.Iterator(image)]
+
+    strip, one_by_one = frames("vips"), frames("pillow")
+    assert len(strip) == len(one_by_one) == 5
+    for index, (a, b) in enumerate(zip(strip, one_by_one, strict=True)):
+        difference = np.abs(a - b).max(axis=2)
+        # Palettes differ a little; a tile on the wrong frame differs by ~200 levels.
+        assert difference.mean() < 8 and (difference > 100).mean() < 0.005, index
