@@ -62,7 +62,9 @@ class VipsBackend(Backend):
             raise decode_error(header.format, exc) from exc
         if pages == 1 or source.whole_strip:
             return [strip]
-        return [_page(strip, i, page_height) for i in source.frame_indices]
+        return [
+            strip.crop(0, i * page_height, strip.width, page_height) for i in source.frame_indices
+        ]
 
     def size(self, frame: pyvips.Image) -> tuple[int, int]:
         return frame.width, frame.height
@@ -149,14 +151,6 @@ def _load_strip(data: bytes, source: Source, pages: int) -> pyvips.Image:
     if pages > 1:
         options["n"] = pages
     return pyvips.Image.new_from_buffer(data, "", **options)
-
-
-def _page(strip: pyvips.Image, index: int, page_height: int) -> pyvips.Image:
-    """One frame of the strip, without the strip's `page-height` (a step that sees it treats its
-    image as a strip of frames, which a frame no longer is once an action changes its size)."""
-    frame = strip.crop(0, index * page_height, strip.width, page_height).copy()
-    frame.remove("page-height")
-    return frame
 
 
 def _shrinks(action: Resize, width: int, height: int) -> bool:

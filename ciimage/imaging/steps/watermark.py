@@ -31,7 +31,7 @@ def visible_positions(
 
 
 def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
-    """Composite the tile on `image`, which may be libvips' strip of frames (`page-height`):
+    """Composite the tile on `image`, which may be libvips' strip of `action.frames` frames:
     then every frame gets the tile at the same places, in one composite over the strip, so
     memory does not grow with the frame count (one composite per frame kept each one's
     buffers until the encoder finished)."""
@@ -39,7 +39,7 @@ def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
 
     tile = np.ascontiguousarray(action.tile, dtype=np.uint8)
     th, tw = tile.shape[:2]
-    page_height = _page_height(image)
+    page_height = image.height // action.frames
     positions = visible_positions(action.positions, (tw, th), (image.width, page_height))
     if not positions:
         return image
@@ -53,7 +53,7 @@ def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
         clipped = (
             tile_image if (top, bottom) == (0, th) else tile_image.crop(0, top, tw, bottom - top)
         )
-        for page in range(image.height // page_height):
+        for page in range(action.frames):
             overlays.append(clipped)
             xs.append(x)
             ys.append(y + top + page * page_height)
@@ -61,15 +61,6 @@ def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
     base = image if had_alpha else image.bandjoin_const([255])
     result = base.composite(overlays, ["over"] * len(overlays), x=xs, y=ys).cast("uchar")
     return result if had_alpha else result[0:3]
-
-
-def _page_height(image: pyvips.Image) -> int:
-    """The height of one frame: `page-height` on a strip of frames, else the whole image."""
-    if "page-height" in image.get_fields():
-        page_height = int(image.get("page-height"))
-        if 0 < page_height <= image.height and image.height % page_height == 0:
-            return page_height
-    return image.height
 
 
 def pillow_composite(image: Image.Image, action: Composite) -> Image.Image:
