@@ -113,11 +113,14 @@ class Composite(Action):
     """Composite `tile` ((h, w, 4) uint8 RGBA, straight alpha) "over" at each position.
 
     Positions are top-left corners; a tile may reach past the frame's edges (it is clipped).
-    Built once by `prepare` and composited on every frame at the same place.
+    Built once by `prepare` and composited on every frame at the same place. `frames` > 1: the
+    image is libvips' strip of that many frames, processed whole (`Source.whole_strip`), and
+    every frame gets the tile (a backend that goes frame by frame sees single frames).
     """
 
     tile: np.ndarray = field(repr=False)
     positions: tuple[tuple[int, int], ...]
+    frames: int = 1
 
     # By identity (an array has no single truth value), as `dataclass(eq=False)` would leave it.
     __eq__ = object.__eq__

@@ -305,6 +305,7 @@ def encode_vips(
             # The size-limit loop encodes more than once; a sequential pipeline reads only once.
             prepared = prepared.copy_memory()
     keep = _vips_keep_flags(kept)
+    frame_parallel = _frame_parallel_webp(prepared, fmt, animation, kept)
 
     def encode_at(quality: int | None) -> bytes:
         options: dict[str, Any] = {"keep": keep}
@@ -314,6 +315,10 @@ def encode_vips(
             return prepared.jpegsave_buffer(interlace=settings.interlace, **options)
         if fmt == "png":
             return prepared.pngsave_buffer(compression=_PNG_COMPRESSION, **options)
+        if fmt == "webp" and frame_parallel and animation is not None:
+            from ciimage.imaging.webp_anim import encode_animated_webp
+
+            return encode_animated_webp(prepared, animation.delays, animation.loop, quality)
         if fmt == "webp":
             return prepared.webpsave_buffer(**options)
         if fmt == "gif":
@@ -326,6 +331,19 @@ def encode_vips(
 
     with _codec_errors(source_format):
         return _finish(settings, encode_at, kept=kept, source=source, source_format=source_format)
+
+
+def _frame_parallel_webp(
+    image: pyvips.Image, fmt: str, animation: Animation | None, kept: Metadata
+) -> bool:
+    """A large animated WebP without metadata to keep is encoded frame by frame on every core
+    (`webp_anim`); libwebp's own animation encoder writes the rest."""
+    if fmt != "webp" or animation is None or kept.exif or kept.icc or kept.xmp:
+        return False
+    from ciimage.imaging.webp_anim import worth_parallel
+
+    frames = len(animation.delays)
+    return worth_parallel(image.width, image.height // frames, frames)
 
 
 def _vips_save_avif(image: pyvips.Image, options: dict[str, Any]) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -223,6 +223,8 @@ class _Preparer:
         sequential = all(isinstance(a, SEQUENTIAL_ACTIONS) for a in done)
         whole_strip = animated and indices == tuple(range(len(indices)))
         whole_strip = whole_strip and all(_strip_safe(a, i, header) for i, a in enumerate(done))
+        if whole_strip:
+            done = [_on_strip(a, len(indices)) for a in done]
         source = Source(header, indices, first, sequential, whole_strip)
         request = EncodeRequest(
             settings=settings,
@@ -373,7 +375,16 @@ def _strip_safe(action: act.Action, index: int, header: ImageHeader) -> bool:
         return index == 0 and action.width < header.width and action.height < header.height
     if isinstance(action, act.Adjust):
         return isinstance(action.operation, (ast.Bright, ast.Contrast, ast.Grayscale))
+    if isinstance(action, act.Composite):
+        return True  # the libvips step places the tile on every frame of the strip
     return isinstance(action, act.Mirror) and action.direction is ast.FlipDirection.HORIZONTAL
+
+
+def _on_strip(action: act.Action, frames: int) -> act.Action:
+    """A watermark run once over the strip of all frames places its tile on each of them."""
+    if isinstance(action, act.Composite):
+        return replace(action, frames=frames)
+    return action
 
 
 def _quarter_turn(action: act.Action) -> bool:

@@ -30,25 +30,36 @@ def visible_positions(
 
 
 def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
+    """Composite the tile on `image`, which may be libvips' strip of `action.frames` frames:
+    then every frame gets the tile at the same places, in one composite over the strip, so
+    memory does not grow with the frame count (one composite per frame kept each one's
+    buffers until the encoder finished)."""
     import numpy as np
     import pyvips
 
     tile = np.ascontiguousarray(action.tile, dtype=np.uint8)
     th, tw = tile.shape[:2]
-    positions = visible_positions(action.positions, (tw, th), (image.width, image.height))
+    page_height = image.height // action.frames
+    positions = visible_positions(action.positions, (tw, th), (image.width, page_height))
     if not positions:
         return image
     tile_image = pyvips.Image.new_from_memory(tile.tobytes(), tw, th, 4, "uchar").copy(
         interpretation="srgb"
     )
+    overlays, xs, ys = [], [], []
+    for x, y in positions:
+        # Clipped to its frame, so that a tile over a frame's edge never shows on the next one.
+        top, bottom = max(0, -y), min(th, page_height - y)
+        clipped = (
+            tile_image if (top, bottom) == (0, th) else tile_image.crop(0, top, tw, bottom - top)
+        )
+        for page in range(action.frames):
+            overlays.append(clipped)
+            xs.append(x)
+            ys.append(y + top + page * page_height)
     had_alpha = image.bands == 4
     base = image if had_alpha else image.bandjoin_const([255])
-    result = base.composite(
-        [tile_image] * len(positions),
-        ["over"] * len(positions),
-        x=[p[0] for p in positions],
-        y=[p[1] for p in positions],
-    ).cast("uchar")
+    result = base.composite(overlays, ["over"] * len(overlays), x=xs, y=ys).cast("uchar")
     return result if had_alpha else result[0:3]
 
 
