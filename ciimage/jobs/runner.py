@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import os
+import stat
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,25 +64,35 @@ class JobRunner:
         pipeline = job_pipeline(
             self.engine, self.styles, job.bucket, str(pic_process["ProcessRule"])
         )
-        try:  # one stat for "exists" and "how big" (each BucketStore call resolves the path)
-            size = self.objects.size(job.bucket, job.input_object)
-        except (NoSuchKeyError, InvalidKeyError):
-            raise NoSuchKeyError(
-                f"input object {job.input_object!r} does not exist in bucket {job.bucket!r}"
-            ) from None
-        if size > MAX_INPUT_BYTES:
-            raise ImageTooLargeError(
-                f"input object {job.input_object!r} is {size} bytes; CI processes up to "
-                f"{MAX_INPUT_BYTES} bytes"
-            )
         return prepare_task(
             job.job_id,
-            self.objects.read_bytes(job.bucket, job.input_object),
+            self._input_bytes(job),
             pipeline,
             self.engine.resolver(self.objects.root, job.bucket),
             is_pic_info=pic_process.get("IsPicInfo") == "true",
             timeout=timeout,
         )
+
+    def _input_bytes(self, job: JobRow) -> bytes:
+        """The input, checked and read through one open file: one path resolve, one fstat for
+        "is an object" and "how big" (the size is checked before anything is read)."""
+        missing = f"input object {job.input_object!r} does not exist in bucket {job.bucket!r}"
+        try:
+            path = self.objects.object_path(job.bucket, job.input_object)
+            # O_NONBLOCK: a FIFO under the key must not block the dispatcher in open()
+            handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        except (InvalidKeyError, FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise NoSuchKeyError(missing) from None
+        with open(handle, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise NoSuchKeyError(missing)
+            if info.st_size > MAX_INPUT_BYTES:
+                raise ImageTooLargeError(
+                    f"input object {job.input_object!r} is {info.st_size} bytes; CI processes "
+                    f"up to {MAX_INPUT_BYTES} bytes"
+                )
+            return stream.read()
 
     def sweep_half_written(self, jobs: Sequence[JobRow]) -> int:
         """Temp files a killed server left in the output folders of the jobs it was running.

@@ -14,8 +14,15 @@ from PIL import Image
 
 import ciimage
 from ciimage.jobs.callbacks import post
+from ciimage.jobs.dispatcher import JobDispatcher
 from ciimage.jobs.errors import InvalidJobError
-from ciimage.jobs.executors import SHIPMENT_BYTES, DaskExecutor, ThreadExecutor, shipments
+from ciimage.jobs.executors import (
+    PREFETCH_PER_SLOT,
+    SHIPMENT_BYTES,
+    DaskExecutor,
+    ThreadExecutor,
+    shipments,
+)
 from ciimage.jobs.model import CallbackPolicy, parse_time
 from ciimage.jobs.store import JobFilter, JobStore, NewJob
 from ciimage.jobs.variables import OutputNames
@@ -207,6 +214,25 @@ def test_shipments_group_by_count_and_input_bytes(kit: Any) -> None:
     sizes = [len(group) for group in shipments([small, large, large, small], 4)]
     assert sizes == [2, 2]
     assert shipments([], 4) == []
+
+
+class _SixteenPerShipment:
+    """What `_shipment_size` asks of an executor: 2 worker threads, shipments of 16."""
+
+    name = "fake"
+    shipment = 16
+
+    def slots(self) -> int:
+        return 2 * PREFETCH_PER_SLOT * self.shipment
+
+
+def test_a_claim_made_while_nothing_runs_is_spread_over_every_worker_thread() -> None:
+    dispatcher = JobDispatcher(None, _SixteenPerShipment(), None)  # type: ignore[arg-type]
+    assert dispatcher._shipment_size(20) == 10  # 10 + 10 on 2 threads, not 16 + 4
+    assert dispatcher._shipment_size(64) == 16
+    assert dispatcher._shipment_size(1) == 1
+    dispatcher._in_flight["running"] = None  # type: ignore[assignment]
+    assert dispatcher._shipment_size(16) == 16  # while others run: whole shipments
 
 
 def test_thread_executor_abandon_frees_the_thread(kit: Any) -> None:
