@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -30,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-CACHE = Path(__file__).resolve().parent / ".cache" / "animated"
+CHECKOUT = Path(__file__).resolve().parents[1]
+CACHE = CHECKOUT / "benchmarks" / ".cache" / "animated"
 TEXT = urlsafe_b64encode(b"ciimage").decode().rstrip("=")
 # name: (frames, width, height, plays, format)
 INPUTS = {
@@ -333,8 +335,12 @@ def ensure_gifsicle() -> None:
 
 def measure(implementation: str, operation: str, source: Path, tmp: Path) -> dict[str, float]:
     target = tmp / f"{implementation}-{operation}-{source.name}.out"
+    # A script's child puts benchmarks/ first on sys.path, not the checkout: without this it
+    # would measure whatever ciimage is installed in site-packages.
+    paths = [str(CHECKOUT), *filter(None, [os.environ.get("PYTHONPATH")])]
     done = subprocess.run(
         [sys.executable, __file__, implementation, operation, str(source), str(target)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
         capture_output=True,
         text=True,
         timeout=900,
