@@ -231,7 +231,10 @@ def test_auto_backend_choice_follows_codecs_and_measured_speed():
     mark = Overlay(ast.TextWatermark(text="ci"))
     assert chosen("jpg", "jpg", [mark], (640, 427)) == "pillow"
     assert chosen("jpg", "jpg", [Resize(200, 133), mark], (640, 427)) == "pillow"
-    assert chosen("jpg", "jpg", [mark], (2000, 1500)) == "vips"
+    # Watermarks alone, up to 4 MP: the same codecs, a blend of the box alone.
+    assert chosen("jpg", "jpg", [mark], (2000, 1500)) == "pillow"
+    assert chosen("jpg", "jpg", [mark], (4000, 3000)) == "vips"  # libvips streams
+    assert chosen("jpg", "jpg", [Resize(512, 384), mark], (2000, 1500)) == "vips"
     assert chosen("jpg", "webp", [mark]) == "vips"
 
 

@@ -92,3 +92,22 @@ def test_strip_watermark_matches_the_frame_by_frame_backend(before, gravity):
         difference = np.abs(a - b).max(axis=2)
         # Palettes differ a little; a tile on the wrong frame differs by ~200 levels.
         assert difference.mean() < 8 and (difference > 100).mean() < 0.005, index
+
+
+def test_box_composite_equals_the_whole_image_composite():
+    """Apart placements on one opaque frame are blended box by box: the same pixels as one
+    composite over the whole image, also for boxes over the frame's edges."""
+    from ciimage.imaging.steps import watermark
+
+    image = strip(3).crop(0, 0, WIDTH, PAGE)
+    apart = ((5, 5), (20, -6), (-4, PAGE - 5), (50, 5))
+    action = Composite(tile(), apart)
+    boxed = vips_composite(image, action).numpy()
+    watermark._BOX_COMPOSITE_MAX, saved = 0, watermark._BOX_COMPOSITE_MAX
+    try:
+        whole = vips_composite(image, action).numpy()
+    finally:
+        watermark._BOX_COMPOSITE_MAX = saved
+    assert watermark._apart(apart[:3], (10, 12)) and not watermark._apart(POSITIONS, (10, 12))
+    assert np.array_equal(boxed, whole)
+    assert not np.array_equal(boxed, image.numpy())
