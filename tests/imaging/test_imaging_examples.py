@@ -224,7 +224,8 @@ def test_auto_backend_choice_follows_codecs_and_measured_speed():
     assert chosen("jpg", "jpg", [Turn(90, 427, 640)], (640, 427)) == "pillow"
     assert chosen("jpg", "jpg", [Turn(90, 1500, 2000)], (2000, 1500)) == "vips"
     assert chosen("jpg", "jpg", [Resize(200, 133)], (640, 427)) == "pillow"  # 3.2x
-    assert chosen("jpg", "jpg", [Resize(512, 342)], (640, 427)) == "vips"  # 1.25x
+    assert chosen("jpg", "jpg", [Resize(512, 342)], (640, 427)) == "pillow"  # 1.25x
+    assert chosen("jpg", "jpg", [Resize(800, 534)], (640, 427)) == "vips"  # an enlargement
     assert chosen("jpg", "jpg", [Resize(512, 384)], (2000, 1500)) == "vips"  # 3.9x, 3 MP
     assert chosen("jpg", "jpg", [Adjust(ast.Blur(8, 5.0))], (640, 427)) == "vips"
     # A watermark at everyday sizes: Pillow blends the tile's box, libvips every pixel.
