@@ -33,18 +33,20 @@ _DCT_SCALES = (2, 4, 8)
 # Small inputs (bench_overhead.py, 640x427 to 1280x853): Pillow's one thread beats libvips'
 # pipeline set-up for cheap geometric work, with no resize or a first resize that shrinks (draft
 # where a DCT scale fits, then a small resample; 640x427 fitted into 512x512: 11.0-12.1 against
-# 12.9-13.7 ms CPU). An enlargement stays on libvips. At 2000x1500 libvips' threads win the wall clock (the
-# server benchmark's fit-in 512 ran 40 % slower on Pillow), as they do at 6000x4000 (bench_ops).
+# 12.9-13.7 ms CPU). An enlargement stays on libvips. At 2000x1500 libvips' threads win the wall
+# clock (the server benchmark's fit-in 512 ran 40 % slower on Pillow), as they do at 6000x4000
+# (bench_ops).
 _SMALL_INPUT_PIXELS = 1_300_000
 _SMALL_INPUT_SHRINK = 1.0
 # Watermarks too, at those sizes: Pillow blends the tile's box alone, where libvips' composite
 # blends every pixel of the image (640x427 text watermark: 5.6 against 14.1 ms CPU).
-_SMALL_INPUT_ACTIONS = (*_CHEAP_ACTIONS, Overlay, Composite)
+_WATERMARKS = (Overlay, Composite)
+_SMALL_INPUT_ACTIONS = (*_CHEAP_ACTIONS, *_WATERMARKS)
 # A plan of watermarks alone (no resize) runs on Pillow up to a mid-size photo: the same decode
 # and encode, a blend of the tile's box alone (2000x1500 text watermark: 37 against 61 ms CPU).
 # Above it libvips' streaming keeps memory flat.
 _WATERMARK_ONLY_PIXELS = 4_000_000
-_WATERMARK_ONLY_ACTIONS = (Overlay, Composite, Orient)
+_WATERMARK_ONLY_ACTIONS = (*_WATERMARKS, Orient)
 
 
 def backend_name(
@@ -123,9 +125,8 @@ def _pillow_is_faster(
 def _watermarks_only(actions: Sequence[Action], input_size: tuple[int, int] | None) -> bool:
     if input_size is None or input_size[0] * input_size[1] > _WATERMARK_ONLY_PIXELS:
         return False
-    kinds = _WATERMARK_ONLY_ACTIONS
-    return any(isinstance(action, (Overlay, Composite)) for action in actions) and all(
-        isinstance(action, kinds) for action in actions
+    return any(isinstance(action, _WATERMARKS) for action in actions) and all(
+        isinstance(action, _WATERMARK_ONLY_ACTIONS) for action in actions
     )
 
 

@@ -46,6 +46,8 @@ def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
     tile_image = pyvips.Image.new_from_memory(tile.tobytes(), tw, th, 4, "uchar").copy(
         interpretation="srgb"
     )
+    if action.frames == 1 and image.bands == 3 and _apart(positions, (tw, th)):
+        return _composite_boxes(image, tile_image, positions)
     overlays, xs, ys = [], [], []
     for x, y in positions:
         # Clipped to its frame, so that a tile over a frame's edge never shows on the next one.
@@ -57,8 +59,6 @@ def vips_composite(image: pyvips.Image, action: Composite) -> pyvips.Image:
             overlays.append(clipped)
             xs.append(x)
             ys.append(y + top + page * page_height)
-    if action.frames == 1 and image.bands == 3 and _apart(positions, (tw, th)):
-        return _composite_boxes(image, tile_image, positions)
     return _composite_whole(image, overlays, xs, ys)
 
 
