@@ -9,11 +9,13 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import TypeVar
 
 UNFINISHED = ("Submitted", "Running", "Pause")
 STATES = ("Submitted", "Running", "Success", "Failed", "Pause", "Cancel")
 DEFAULT_QUEUE_NAME = "queue-pic-process-1"
+T = TypeVar("T")
 DEFAULT_NOTIFY = {"Url": "", "Event": "", "Type": "Url", "State": "Off", "ResultFormat": "XML"}
 
 
@@ -121,57 +123,29 @@ class DueCallback:
     attempts: int
 
 
+def _from_row(kind: type[T], row: sqlite3.Row) -> T:
+    """A row value from its table row: each field reads its own column, or `<field>_json`
+    decoded (NULL is None)."""
+    columns = set(row.keys())
+    values: dict[str, object] = {}
+    for item in fields(kind):  # type: ignore[arg-type]
+        if item.name in columns:
+            values[item.name] = row[item.name]
+        else:
+            text = row[f"{item.name}_json"]
+            values[item.name] = json.loads(text) if text else None
+    return kind(**values)
+
+
 def job_from_row(row: sqlite3.Row) -> JobRow:
-    callback = json.loads(row["callback_json"]) if row["callback_json"] else None
-    return JobRow(
-        seq=row["seq"],
-        job_id=row["job_id"],
-        bucket=row["bucket"],
-        region=row["region"],
-        tag=row["tag"],
-        queue_id=row["queue_id"],
-        state=row["state"],
-        code=row["code"],
-        message=row["message"],
-        created=row["created"],
-        started=row["started"],
-        ended=row["ended"],
-        job_level=row["job_level"],
-        input_object=row["input_object"],
-        inventory_job_id=row["inventory_job_id"],
-        operation=json.loads(row["operation_json"]),
-        callback=Callback(**callback) if callback else None,
-        result=json.loads(row["result_json"]) if row["result_json"] else None,
-    )
+    job = _from_row(JobRow, row)
+    callback = job.callback
+    return replace(job, callback=Callback(**callback)) if isinstance(callback, dict) else job
 
 
 def batch_from_row(row: sqlite3.Row) -> BatchRow:
-    return BatchRow(
-        seq=row["seq"],
-        job_id=row["job_id"],
-        bucket=row["bucket"],
-        name=row["name"],
-        type=row["type"],
-        state=row["state"],
-        code=row["code"],
-        message=row["message"],
-        created=row["created"],
-        started=row["started"],
-        ended=row["ended"],
-        input=json.loads(row["input_json"]),
-        operation=json.loads(row["operation_json"]),
-    )
+    return _from_row(BatchRow, row)
 
 
 def queue_from_row(row: sqlite3.Row) -> QueueRow:
-    return QueueRow(
-        bucket=row["bucket"],
-        queue_id=row["queue_id"],
-        name=row["name"],
-        state=row["state"],
-        notify=json.loads(row["notify_json"]),
-        max_size=row["max_size"],
-        max_concurrent=row["max_concurrent"],
-        create_time=row["create_time"],
-        update_time=row["update_time"],
-    )
+    return _from_row(QueueRow, row)
