@@ -33,7 +33,8 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import photo_like
 
-QUALITY = 50  # ciimage's default AVIF/HEIF quality (CODEC_DEFAULT_QUALITY)
+QUALITY = 50  # ciimage's default AVIF quality (CODEC_DEFAULT_QUALITY)
+HEIF_QUALITY = 30  # ciimage's default HEIF quality
 FULL_SIZE = (4000, 3000)
 CROP_SIZE = (1000, 750)
 TARGET_SECONDS = 2.0
@@ -82,6 +83,11 @@ def x265_heif(preset: str) -> Encoder:
         return out.getvalue()
 
     return encode
+
+
+def at_quality(encoder: Encoder, quality: int) -> Encoder:
+    """`encoder` at a fixed quality, whatever quality the table passes."""
+    return lambda pixels, _ignored: encoder(pixels, quality)
 
 
 def decoded(data: bytes) -> np.ndarray:
@@ -149,7 +155,40 @@ FULL_SETTINGS: dict[str, Encoder] = {
     ),
     "Pillow AVIF speed 6, tune=ssim": pillow_avif(6, advanced=SSIM),
     "x265 ultrafast": x265_heif("ultrafast"),
+    f"x265 ultrafast at {HEIF_QUALITY} (ciimage's HEIF default)": at_quality(
+        x265_heif("ultrafast"), HEIF_QUALITY
+    ),
 }
+HEIF_PRESETS = ("ultrafast", "veryfast", "placebo")
+
+
+def heif_pictures() -> dict[str, np.ndarray]:
+    """Real photographs (scikit-image's bundled ones) beside the photo-like crop: x265's presets
+    rank differently on film grain."""
+    from skimage import data
+
+    pictures = {"astronaut": data.astronaut(), "coffee": data.coffee(), "chelsea": data.chelsea()}
+    return {"photo-like 1000x750": photo(*CROP_SIZE), **pictures}
+
+
+def heif_table() -> None:
+    """x265 presets at ciimage's HEIF default against placebo and against the AVIF default."""
+    print(f"\nHEIF at quality {HEIF_QUALITY} (x265 presets) against AVIF at {QUALITY} (ciimage's)")
+    print("| picture | preset | CPU | size | PSNR | / placebo | / placebo at equal PSNR | / AVIF |")
+    print("|---|---|---|---|---|---|---|---|")
+    avif = vips_avif(0, tune="ssim")
+    for picture, pixels in heif_pictures().items():
+        avif_size = len(avif(pixels, QUALITY))
+        found = {p: measure(p, x265_heif(p), pixels, HEIF_QUALITY) for p in HEIF_PRESETS}
+        slowest = found["placebo"]
+        for preset, row in found.items():
+            _, equal, _ = size_at_psnr(x265_heif(preset), pixels, slowest.psnr)
+            print(
+                f"| {picture} | {preset} | {row.cpu:.2f} s | {row.size / 1000:.1f} KB "
+                f"| {row.psnr:.2f} dB | {row.size / slowest.size:.2f} "
+                f"| {equal / slowest.size:.2f} | {row.size / avif_size:.2f} |",
+                flush=True,
+            )
 
 
 def crop_table(settings: dict[str, Encoder] = CROP_SETTINGS) -> None:
@@ -217,9 +256,11 @@ def reference_table(names: tuple[str, ...]) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["crop", "full"]
+    which = sys.argv[1:] or ["crop", "heif", "full"]
     if "crop" in which:
         crop_table()
+    if "heif" in which:
+        heif_table()
     if "full" in which:
         full_table()
     if "reference" in which:

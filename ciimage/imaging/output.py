@@ -37,10 +37,11 @@ OPAQUE_FORMATS = frozenset({"jpg", "bmp"})
 _ALIASES = {"jpeg": "jpg", "yjpeg": "jpg", "heic": "heif", "jpg": "jpg"}
 # Quality of an input whose quality cannot be read (every non-JPEG input, ruling 15).
 UNKNOWN_INPUT_QUALITY = 100
-# AVIF/HEIF written with no quality parameter anywhere in the rule: the encoders' own default
-# (libvips heifsave, libheif), not the source's JPEG quality, whose scale AV1/HEVC do not share
-# (a q90 JPEG carried over made a 12 MP AVIF of 3.5 MB; see docs/semantics.md).
-CODEC_DEFAULT_QUALITY = {"avif": 50, "heif": 50}
+# AVIF/HEIF written with no quality parameter anywhere in the rule: not the source's JPEG quality,
+# whose scale AV1/HEVC do not share (a q90 JPEG carried over made a 12 MP AVIF of 3.5 MB). AVIF
+# takes libheif's default; HEIF the x265 quality whose file is what CI's own comparison shows
+# (HEIF 0.84x AVIF from one PNG; x265 at 50 wrote 2.1-2.4x): see docs/semantics.md.
+CODEC_DEFAULT_QUALITY = {"avif": 50, "heif": 30}
 
 
 @dataclass(frozen=True)

@@ -186,11 +186,11 @@ def test_quality_rules_stay_in_range_and_order(input_quality: int, value: int, k
         assert quality == max(1, value)
 
 
-@pytest.mark.parametrize("fmt", ["heif", "avif"])
+@pytest.mark.parametrize(("fmt", "default"), [("heif", 30), ("avif", 50)])
 def test_avif_and_heif_without_a_quality_get_the_codec_default_not_the_source_quality(
-    fmt: str,
+    fmt: str, default: int
 ) -> None:
-    assert resolve(f"imageMogr2/format/{fmt}", input_quality=90).quality == 50
+    assert resolve(f"imageMogr2/format/{fmt}", input_quality=90).quality == default
     # An explicit quality parameter still reads the source's (ruling 15): 50 % of q90.
     assert resolve(f"imageMogr2/format/{fmt}/rquality/50", input_quality=90).quality == 45
     assert resolve(f"imageMogr2/quality/70|imageMogr2/format/{fmt}", input_quality=90).quality == 70
