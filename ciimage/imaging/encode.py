@@ -197,14 +197,14 @@ def _vips_with_metadata(image: pyvips.Image, kept: Metadata) -> pyvips.Image:
 def _carries(image: pyvips.Image, kept: Metadata) -> bool:
     """Whether `image` already holds exactly the kept EXIF (and orientation), ICC and XMP: the
     keep flags name only those, so the saver writes nothing else it carries."""
-    fields = image.get_fields()
+    # get_typeof, not get_fields: one C call instead of a list of every field (~35 us).
     for name, value in (("exif-data", kept.exif), ("icc-profile-data", kept.icc)):
-        if value and (name not in fields or bytes(image.get(name)) != value):
+        if value and (not image.get_typeof(name) or bytes(image.get(name)) != value):
             return False
     if kept.xmp:
         return False  # libvips' XMP field may differ in padding: always set ours
     if kept.exif:
-        orientation = int(image.get("orientation")) if "orientation" in fields else 1
+        orientation = int(image.get("orientation")) if image.get_typeof("orientation") else 1
         return orientation == kept.orientation
     return True
 
@@ -228,12 +228,13 @@ def _vips_pixels_for(image: pyvips.Image, fmt: str) -> pyvips.Image:
     """Pixels the saver for `fmt` takes: sRGB or grey, 8-bit (16-bit kept for PNG), alpha on white
     for formats without alpha."""
     wide_ok = fmt == "png"
+    # Each property read is a ~10-15 us trip through GValue: read once, again only after a change.
+    interpretation, band_format = image.interpretation, image.format
     # Arrays turned into images are labelled by band count alone (a 16-bit RGB as "srgb").
-    interpretation = image.interpretation
     if interpretation in ("multiband", "srgb", "b-w", "rgb16", "grey16"):
         grey = image.bands <= 2
         labels = {"ushort": "grey16" if grey else "rgb16", "uchar": "b-w" if grey else "srgb"}
-        label = labels.get(image.format, interpretation)
+        label = labels.get(band_format, interpretation)
         if label != interpretation:  # each copy is a pipeline stage (~0.2 ms on a thumbnail)
             image = image.copy(interpretation=label)
             interpretation = label
@@ -243,17 +244,19 @@ def _vips_pixels_for(image: pyvips.Image, fmt: str) -> pyvips.Image:
         wide_ok and interpretation in ("rgb16", "grey16")
     ):
         image = image.colourspace("b-w" if interpretation in ("b-w", "grey16") else "srgb")
+        band_format = image.format
     if fmt in OPAQUE_FORMATS and image.hasalpha():
-        ceiling = 65535 if image.format == "ushort" else WHITE
+        ceiling = 65535 if band_format == "ushort" else WHITE
         image = image.flatten(background=[ceiling] * (image.bands - 1), max_alpha=ceiling)
-    if image.format != "uchar" and not (wide_ok and image.format == "ushort"):
+        band_format = image.format
+    if band_format != "uchar" and not (wide_ok and band_format == "ushort"):
         image = image.cast("uchar")
     return image
 
 
 def _first_frame(image: pyvips.Image) -> pyvips.Image:
     """Animated output is a later issue: a multi-page image is written as its first frame."""
-    if "page-height" not in image.get_fields():
+    if not image.get_typeof("page-height"):
         return image
     page_height = int(image.get("page-height"))
     if 0 < page_height < image.height:

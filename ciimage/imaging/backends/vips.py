@@ -13,6 +13,7 @@ import numpy as np
 import pyvips
 
 from ciimage.decode_errors import decode_error
+from ciimage.header import ImageHeader
 from ciimage.imaging.actions import (
     Action,
     Adjust,
@@ -89,7 +90,8 @@ class VipsBackend(Backend):
         try:
             strip = _load_strip(data, source, pages)
             page_height = strip.height // pages if pages > 1 else strip.height
-            strip = _to_srgb8(strip)
+            if not _loads_as_srgb8(header):
+                strip = _to_srgb8(strip)
         except pyvips.Error as exc:
             raise decode_error(header.format, exc) from exc
         if pages == 1 or source.whole_strip:
@@ -217,6 +219,12 @@ def _jpeg_dct_scale(source: Source, pages: int) -> int:
 
 def _shrinks(action: Resize, width: int, height: int) -> bool:
     return action.width < width and action.height < height
+
+
+def _loads_as_srgb8(header: ImageHeader) -> bool:
+    """An 8-bit three-component JPEG: libvips' loader makes 8-bit sRGB, so `_to_srgb8` has nothing
+    to do and its three property reads (~35 us) are skipped."""
+    return header.format == "jpg" and header.bands == 3 and header.bit_depth == 8
 
 
 def _to_srgb8(image: pyvips.Image) -> pyvips.Image:
