@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from ciimage.errors import (
@@ -163,32 +164,22 @@ class _Preparer:
                 f"{header.frames} frames); CI adds them to still images only"
             )
         input_quality = estimate_jpeg_quality(self.data) if header.format == "jpg" else None
-        settings = _settings(stages, header, input_quality)
-        animated = header.animated and settings.format in ANIMATED_OUTPUTS
-        dry = planner.plan(
-            ast.Pipeline(stages=stages),
-            header.width,
-            header.height,
-            orientation=header.orientation,
-            animated=animated,
-            input_format=header.format,
+        decided = _decide(
+            stages,
+            header.format,
+            decode_key(header),
+            (header.width, header.height),
+            header.orientation,
+            header.animated,
+            input_quality,
+            self.backend_choice,
         )
-        active = tuple(p.stage for p in dry.stages if p.skipped is None)
-        if not active:
+        if decided is None:
             return untouched
-        if len(active) < len(stages):  # skipped stages set nothing
-            settings = _settings(active, header, input_quality)
-            animated = header.animated and settings.format in ANIMATED_OUTPUTS
+        settings, animated, dry, active, name = decided
         if settings.format == "svgc":
             return ExecutionPlan(SVGC, Source(header), query=query)
         planned = dry.actions
-        name = backend_name(
-            self.backend_choice,
-            decode_key(header),
-            settings.format,
-            planned,
-            (header.width, header.height),
-        )
         if len(active) == len(stages) and not any(type(a) in RESOLVERS for a in planned):
             # Nothing to settle from pixels or files: the dry run is the plan (planned once).
             done, size = list(planned), (dry.width, dry.height)
@@ -395,13 +386,50 @@ def _input_size(header: ImageHeader) -> tuple[int, int]:
     return header.width, header.height
 
 
+_Decided = tuple[OutputSettings, bool, planner.Plan, tuple[ast.Stage, ...], str]
+
+
+@lru_cache(maxsize=256)
+def _decide(
+    stages: tuple[ast.Stage, ...],
+    input_format: str,
+    decoded_as: str,
+    size: tuple[int, int],
+    orientation: int,
+    animated_input: bool,
+    input_quality: int | None,
+    backend_choice: str,
+) -> _Decided | None:
+    """(settings, animated, dry run, active stages, backend) for an input of this shape; None when
+    every stage is skipped. Only the arguments decide (no bytes), so a batch of same-sized photos
+    or a hot object under one style pays ~0.1 ms once, not per image (issue 14)."""
+    settings = _settings(stages, input_format, input_quality)
+    animated = animated_input and settings.format in ANIMATED_OUTPUTS
+    dry = planner.plan(
+        ast.Pipeline(stages=stages),
+        size[0],
+        size[1],
+        orientation=orientation,
+        animated=animated,
+        input_format=input_format,
+    )
+    active = tuple(p.stage for p in dry.stages if p.skipped is None)
+    if not active:
+        return None
+    if len(active) < len(stages):  # skipped stages set nothing
+        settings = _settings(active, input_format, input_quality)
+        animated = animated_input and settings.format in ANIMATED_OUTPUTS
+    name = backend_name(backend_choice, decoded_as, settings.format, dry.actions, size)
+    return settings, animated, dry, active, name
+
+
 def _settings(
-    stages: tuple[ast.Stage, ...], header: ImageHeader, input_quality: int | None
+    stages: tuple[ast.Stage, ...], input_format: str, input_quality: int | None
 ) -> OutputSettings:
     from ciimage.imaging.output import resolve_output
 
     return resolve_output(
-        ast.Pipeline(stages=stages), input_format=header.format, input_quality=input_quality
+        ast.Pipeline(stages=stages), input_format=input_format, input_quality=input_quality
     )
 
 
