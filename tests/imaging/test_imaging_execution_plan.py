@@ -75,3 +75,33 @@ def test_the_deadline_is_absolute_and_checked_between_actions(smooth_png):
     expired = dataclasses.replace(plan, deadline=plan.deadline - 3600)
     with pytest.raises(ProcessingTimeoutError, match="stopped before scale to 300x200"):
         ciimage.execute(expired, smooth_png)
+
+
+def _jpeg(quality: int, orientation: int = 1, tint: int = 0) -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (64, 48), (200 - tint, 120, 40 + tint))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_what_a_rule_decides_per_input_shape_follows_each_input():
+    """prepare memoises the rule's decisions on the input's shape (size, format, orientation,
+    quality, animation); same-sized inputs that differ in any of those still plan differently."""
+    rule = "imageMogr2/format/webp"
+    assert ciimage.prepare(_jpeg(60), rule).request.settings.quality == 60
+    assert ciimage.prepare(_jpeg(90), rule).request.settings.quality == 90
+    upright = ciimage.prepare(_jpeg(80, orientation=1), "imageMogr2/auto-orient/thumbnail/32x")
+    turned = ciimage.prepare(_jpeg(80, orientation=6), "imageMogr2/auto-orient/thumbnail/32x")
+    assert (upright.width, upright.height) == (32, 24)
+    assert (turned.width, turned.height) == (32, 43)  # turned upright first: 48x64
+    # The bytes outside the memo are each input's own: its EXIF goes out with it.
+    first, second = _jpeg(80, tint=0), _jpeg(80, tint=30)
+    out_first = ciimage.process(first, "imageMogr2/crop/20x20")
+    out_second = ciimage.process(second, "imageMogr2/crop/20x20")
+    assert out_first.data != out_second.data
