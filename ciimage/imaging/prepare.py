@@ -402,7 +402,11 @@ def _decide(
 ) -> _Decided | None:
     """(settings, animated, dry run, active stages, backend) for an input of this shape; None when
     every stage is skipped. Only the arguments decide (no bytes), so a batch of same-sized photos
-    or a hot object under one style pays ~0.1 ms once, not per image (issue 14)."""
+    or a hot object under one style pays ~0.1 ms once, not per image (issue 14).
+
+    AST equality ignores source positions, so two spellings of one rule (plain and the SDK's
+    percent-encoded form) share an entry and its nodes: positions only serve the errors raised
+    while parsing and validating, which happen before this and are never cached."""
     settings = _settings(stages, input_format, input_quality)
     animated = animated_input and settings.format in ANIMATED_OUTPUTS
     dry = planner.plan(
