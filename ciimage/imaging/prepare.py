@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ciimage.errors import (
     ImageTooLargeError,
@@ -166,13 +166,13 @@ class _Preparer:
         input_quality = estimate_jpeg_quality(self.data) if header.format == "jpg" else None
         decided = _decide(
             stages,
-            header.format,
-            decode_key(header),
-            (header.width, header.height),
-            header.orientation,
-            header.animated,
-            input_quality,
-            self.backend_choice,
+            input_format=header.format,
+            decoded_as=decode_key(header),
+            size=(header.width, header.height),
+            orientation=header.orientation,
+            animated_input=header.animated,
+            input_quality=input_quality,
+            backend_choice=self.backend_choice,
         )
         if decided is None:
             return untouched
@@ -386,12 +386,18 @@ def _input_size(header: ImageHeader) -> tuple[int, int]:
     return header.width, header.height
 
 
-_Decided = tuple[OutputSettings, bool, planner.Plan, tuple[ast.Stage, ...], str]
+class _Decided(NamedTuple):
+    settings: OutputSettings
+    animated: bool
+    dry: planner.Plan
+    active: tuple[ast.Stage, ...]
+    backend: str
 
 
 @lru_cache(maxsize=256)
 def _decide(
     stages: tuple[ast.Stage, ...],
+    *,
     input_format: str,
     decoded_as: str,
     size: tuple[int, int],
@@ -424,7 +430,7 @@ def _decide(
         settings = _settings(active, input_format, input_quality)
         animated = animated_input and settings.format in ANIMATED_OUTPUTS
     name = backend_name(backend_choice, decoded_as, settings.format, dry.actions, size)
-    return settings, animated, dry, active, name
+    return _Decided(settings, animated, dry, active, name)
 
 
 def _settings(

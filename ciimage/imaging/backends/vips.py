@@ -228,7 +228,8 @@ def _loads_as_srgb8(header: ImageHeader) -> bool:
 
 
 def _to_srgb8(image: pyvips.Image) -> pyvips.Image:
-    """Every step works on 8-bit sRGB with 3 bands, or 4 with alpha."""
+    """Every step works on 8-bit sRGB with 3 bands, or 4 with alpha (`_loads_as_srgb8` names the
+    inputs libvips already loads that way, which skip this)."""
     ready = image.interpretation == "srgb" and image.format == "uchar" and image.bands in (3, 4)
     if not ready:
         if image.interpretation == "cmyk" or image.bands in (1, 2) or image.format != "uchar":
