@@ -77,22 +77,15 @@ def test_the_deadline_is_absolute_and_checked_between_actions(smooth_png):
         ciimage.execute(expired, smooth_png)
 
 
-def _jpeg(quality: int, orientation: int = 1, tint: int = 0) -> bytes:
-    import io
-
-    from PIL import Image
-
-    image = Image.new("RGB", (64, 48), (200 - tint, 120, 40 + tint))
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, exif=exif.tobytes())
-    return out.getvalue()
-
-
-def test_what_a_rule_decides_per_input_shape_follows_each_input():
+def test_what_a_rule_decides_per_input_shape_follows_each_input(images):
     """prepare memoises the rule's decisions on the input's shape (size, format, orientation,
     quality, animation); same-sized inputs that differ in any of those still plan differently."""
+
+    def _jpeg(quality: int, orientation: int = 1, tint: int = 0) -> bytes:
+        pixels = images.smooth(64, 48)
+        pixels[..., 0] = pixels[..., 0] // 2 + tint
+        return images.encode(pixels, "JPEG", quality=quality, exif=images.exif(orientation))
+
     rule = "imageMogr2/format/webp"
     assert ciimage.prepare(_jpeg(60), rule).request.settings.quality == 60
     assert ciimage.prepare(_jpeg(90), rule).request.settings.quality == 90
