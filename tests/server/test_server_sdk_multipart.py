@@ -137,7 +137,7 @@ def test_upload_file_resumes_after_the_client_is_killed(server: Any, tmp_path: P
     client = CosS3Client(CosConfig(**client_config(server.port)), retry=0)
     pending = client.list_multipart_uploads(Bucket=BUCKET, Prefix=key)["Upload"]
     assert [upload["Key"] for upload in pending] == [key]
-    listed = client.list_parts(Bucket=BUCKET, Key=key, UploadId=pending[0]["UploadId"])
+    listed = _settled_parts(client, key, pending[0]["UploadId"])
     already = len(listed["Part"])
     assert 5 <= already < 20 and listed["IsTruncated"] == "false"
     first = listed["Part"][0]
@@ -149,6 +149,21 @@ def test_upload_file_resumes_after_the_client_is_killed(server: Any, tmp_path: P
     assert len(sent) == 20 - already  # only the missing parts went over the wire
     assert stored(server, key) == data
     assert client.list_multipart_uploads(Bucket=BUCKET, Prefix=key).get("Upload") is None
+
+
+def _settled_parts(client: CosS3Client, key: str, upload_id: str) -> dict[str, Any]:
+    """The upload's parts once the server has stored any part the killed client had fully sent:
+    such a request may still be landing when the first listing runs (two equal listings 0.2 s
+    apart, within 10 s)."""
+    listed = client.list_parts(Bucket=BUCKET, Key=key, UploadId=upload_id)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        again = client.list_parts(Bucket=BUCKET, Key=key, UploadId=upload_id)
+        if len(again["Part"]) == len(listed["Part"]):
+            return again
+        listed = again
+    return listed
 
 
 def test_list_parts_pages_and_abort(client: CosS3Client, server: Any) -> None:
